@@ -1,0 +1,206 @@
+"""The course map: every chapter, its part, its prerequisites and a time estimate.
+
+One explicit table, read by the welcome page (the dependency graph) and the
+instructor guide (syllabi and time budgets). ``hours`` is a planning estimate
+of a student's time for one chapter: reading it and doing its exercises.
+
+    from companion.course_map import CHAPTERS, available_chapters, plot_dependency_graph
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from matplotlib.path import Path as MplPath
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
+
+PARTS = (
+    "Part I: Theory and mathematics",
+    "Part II: RNNs from scratch in NumPy",
+    "Part III: PyTorch and Keras in practice",
+    "Part IV: Applications",
+    "Part V: Best practices",
+)
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter. ``prerequisites`` are the chapter numbers it builds on directly."""
+
+    number: int
+    slug: str  # the file name in book/ and the stem of exercises/<slug>.ipynb
+    title: str
+    part: str
+    prerequisites: tuple[int, ...]
+    hours: float
+    short: str = ""  # a label for figures and tables
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.short or self.title}"
+
+
+def _part(numeral: str) -> str:
+    return next(p for p in PARTS if p.startswith(f"Part {numeral}:"))
+
+
+I, II, III, IV, V = (_part(n) for n in ("I", "II", "III", "IV", "V"))
+
+CHAPTERS: tuple[Chapter, ...] = (
+    Chapter(1, "ch01_why_memory", "Why sequences need memory", I, (), 1.5, "Why memory"),
+    Chapter(2, "ch02_recurrent_cell", "The recurrent cell", I, (1,), 2.5, "The recurrent cell"),
+    Chapter(3, "ch03_bptt", "Learning: losses and backpropagation through time", I, (2,), 3.5, "Losses and BPTT"),
+    Chapter(4, "ch04_vanishing_exploding", "Vanishing and exploding gradients", I, (3,), 2.5, "Vanishing gradients"),
+    Chapter(5, "ch05_lstm_gru", "Gated cells: LSTM and GRU", I, (4,), 3.0, "LSTM and GRU"),
+    Chapter(6, "ch06_architectures", "Architectures and decoding", I, (5,), 3.0, "Architectures and decoding"),
+    Chapter(7, "ch07_vanilla_rnn", "A vanilla RNN, forward and backward", II, (2, 3), 3.0, "Vanilla RNN"),
+    Chapter(8, "ch08_lstm_gru_numpy", "LSTM and GRU from scratch", II, (5, 7), 4.0, "LSTM, GRU in NumPy"),
+    Chapter(9, "ch09_training_numpy", "Training from scratch", II, (8, 3), 4.0, "Training from scratch"),
+    Chapter(10, "ch10_deep_bidirectional", "Deep, bidirectional and many-to-one", II, (9, 6), 3.0, "Deep, bidirectional"),
+    Chapter(11, "ch11_pytorch_layers", "PyTorch recurrent layers", III, (8, 10), 2.0, "PyTorch layers"),
+    Chapter(12, "ch12_variable_length", "Variable-length batches", III, (11,), 2.5, "Variable length"),
+    Chapter(13, "ch13_training_pytorch", "Training well in PyTorch", III, (12, 9), 3.0, "Training in PyTorch"),
+    Chapter(14, "ch14_keras", "Keras 3 on the PyTorch backend", III, (11,), 2.5, "Keras 3"),
+    Chapter(15, "ch15_forecasting", "Time-series forecasting", IV, (13,), 3.0, "Forecasting"),
+    Chapter(16, "ch16_text_generation", "Text generation", IV, (13, 9), 2.5, "Text generation"),
+    Chapter(17, "ch17_classification", "Sequence classification and sentiment", IV, (12, 6), 3.0, "Classifying sequences"),
+    Chapter(18, "ch18_seq2seq_attention", "Sequence-to-sequence with attention", IV, (17, 6), 4.0, "Seq2seq, attention"),
+    Chapter(19, "ch19_speech_ctc", "Speech-like signals and CTC", IV, (6, 13), 4.0, "Speech and CTC"),
+    Chapter(20, "ch20_training_recipes", "Training recipes", V, (13,), 2.0, "Training recipes"),
+    Chapter(21, "ch21_long_range", "Long-range dependencies, measured", V, (5, 13), 3.0, "Long-range, measured"),
+    Chapter(22, "ch22_scaling_up", "Scaling up and what came next", V, (13,), 3.0, "Scaling up"),
+)
+
+_BY_NUMBER = {chapter.number: chapter for chapter in CHAPTERS}
+
+
+def chapter(number: int) -> Chapter:
+    """The chapter numbered ``number``."""
+    return _BY_NUMBER[number]
+
+
+def ancestors(number: int) -> set[int]:
+    """Every chapter that ``number`` builds on, directly or through others."""
+    found: set[int] = set()
+    pending = list(chapter(number).prerequisites)
+    while pending:
+        n = pending.pop()
+        if n not in found:
+            found.add(n)
+            pending.extend(chapter(n).prerequisites)
+    return found
+
+
+def direct_edges() -> list[tuple[int, int]]:
+    """Prerequisite arrows (before, after) with the implied ones left out.
+
+    An arrow 2 -> 7 is implied when 7 also needs 3 and 3 needs 2: dropping
+    such arrows (the transitive reduction) keeps the picture readable.
+    """
+    edges = []
+    for ch in CHAPTERS:
+        for p in ch.prerequisites:
+            via_other = any(p in ancestors(q) for q in ch.prerequisites if q != p)
+            if not via_other:
+                edges.append((p, ch.number))
+    return edges
+
+
+def available_chapters(toc_path: str | Path) -> set[int]:
+    """Numbers of the chapters a Jupyter Book ``_toc.yml`` lists (files ``book/chNN_...``)."""
+    toc = yaml.safe_load(Path(toc_path).read_text(encoding="utf-8"))
+    files: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    found = set()
+    for file in files:
+        match = re.match(r"ch(\d{2})_", Path(file).name)
+        if match and int(match.group(1)) in _BY_NUMBER:
+            found.add(int(match.group(1)))
+    return found
+
+
+# Where each chapter sits: (column = part, row from the top). Chosen by hand so
+# that arrows between neighbouring parts never cross a box; the only arrows
+# that skip a part (13 -> Part V) run along a lane under the figure.
+_LAYOUT = {
+    1: (0, 0), 2: (0, 1), 3: (0, 2), 4: (0, 3), 5: (0, 4), 6: (0, 5),
+    7: (1, 1), 8: (1, 2), 9: (1, 3), 10: (1, 4),
+    14: (2, 2), 11: (2, 3), 12: (2, 4), 13: (2, 5),
+    17: (3, 1), 18: (3, 2), 15: (3, 3), 16: (3, 4), 19: (3, 5),
+    20: (4, 3), 21: (4, 4), 22: (4, 5),
+}
+
+
+def plot_dependency_graph(ax, available: set[int]) -> dict[int, FancyBboxPatch]:
+    """Draw the prerequisite graph on ``ax``: one column per part, one box per chapter.
+
+    Chapters in ``available`` are filled; planned ones are dashed grey outlines.
+    Arrows point from a chapter to those that build on it (implied ones left
+    out, see ``direct_edges``). Returns the box of each chapter, keyed by number.
+    """
+    blue, grey, ink = "#0072B2", "#9a9a9a", "#555555"
+    col_gap, width, height = 1.45, 1.0, 0.62
+    lane = -5.75  # the route under the figure for arrows that skip a part
+
+    def centre(n: int) -> tuple[float, float]:
+        column, row = _LAYOUT[n]
+        return column * col_gap, -row
+
+    boxes = {}
+    for ch in CHAPTERS:
+        x, y = centre(ch.number)
+        done = ch.number in available
+        box = FancyBboxPatch(
+            (x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0,rounding_size=0.08",
+            facecolor=blue if done else "white", edgecolor=blue if done else grey,
+            linewidth=1.2, linestyle="-" if done else (0, (3, 2)), zorder=3,
+        )
+        ax.add_patch(box)
+        label = textwrap.fill(ch.label, 15, break_long_words=False)
+        ax.text(x, y, label, ha="center", va="center", fontsize=7.5, zorder=4,
+                color="white" if done else "#333333", fontweight="bold" if done else "normal")
+        boxes[ch.number] = box
+
+    for before, after in direct_edges():
+        (x0, y0), (x1, y1) = centre(before), centre(after)
+        if x0 == x1:  # same part: straight down (or up) the column
+            sign = 1 if y1 < y0 else -1
+            points = [(x0, y0 - sign * height / 2), (x1, y1 + sign * height / 2)]
+        elif x1 - x0 < 1.5 * col_gap:  # next part: right edge to left edge
+            points = [(x0 + width / 2, y0), (x1 - width / 2, y1)]
+        else:  # skips a part: down to the lane, along it, up the gap before the target
+            gap_x = x1 - col_gap / 2
+            points = [(x0, y0 - height / 2), (x0, lane), (gap_x, lane), (gap_x, y1), (x1 - width / 2, y1)]
+        ax.add_patch(FancyArrowPatch(
+            path=MplPath(points, [MplPath.MOVETO] + [MplPath.LINETO] * (len(points) - 1)),
+            arrowstyle="-|>", mutation_scale=8, color=ink, linewidth=0.8, zorder=2,
+        ))
+
+    for column, part in enumerate(PARTS):
+        numeral, name = part.split(": ", 1)
+        ax.text(column * col_gap, 0.5, f"{numeral}\n{textwrap.fill(name, 20)}", ha="center", va="bottom",
+                fontsize=8, fontweight="bold", color="#222222")
+    legend = [
+        Patch(facecolor=blue, edgecolor=blue, label="in this edition"),
+        Patch(facecolor="white", edgecolor=grey, linestyle=(0, (3, 2)), label="planned"),
+    ]
+    ax.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=8)
+    ax.set_xlim(-width / 2 - 0.05, 4 * col_gap + width / 2 + 0.05)
+    ax.set_ylim(lane - 0.15, 1.55)
+    ax.axis("off")
+    return boxes

@@ -1,0 +1,50 @@
+"""Checks for the notebook exercises: ``check("ch07.rnn_step_forward", rnn_step_forward)``.
+
+Every exercise has an id ``chNN.name``, a reference solution in
+``companion.solutions.chNN`` and fixed float64 cases; ``checking.py`` holds
+the engine, one module per chapter (``ch07.py``, ...) holds its exercises.
+EXERCISES is built here, explicitly, from those modules: a new chapter adds
+one import and one line below.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from companion.exercises import ch07
+from companion.exercises.checking import CheckResult, Exercise, check_exercise
+
+EXERCISES: dict[str, Exercise] = {
+    **ch07.EXERCISES,
+}
+
+
+def get_exercise(exercise_id: str) -> Exercise:
+    """The exercise with this id; a ValueError listing the chapter's ids if there is none."""
+    if exercise_id in EXERCISES:
+        return EXERCISES[exercise_id]
+    chapter = exercise_id.split(".")[0]
+    same_chapter = [known for known in EXERCISES if known.split(".")[0] == chapter]
+    if same_chapter:
+        raise ValueError(f"unknown exercise {exercise_id!r}; {chapter} has: {', '.join(same_chapter)}")
+    chapters = sorted({known.split(".")[0] for known in EXERCISES})
+    raise ValueError(
+        f"unknown exercise {exercise_id!r}: ids look like 'ch07.rnn_step_forward'; "
+        f"chapters with exercises: {', '.join(chapters)}"
+    )
+
+
+def check(exercise_id: str, fn: Callable[..., Any]) -> CheckResult:
+    """Check ``fn`` against exercise ``exercise_id``; print the message and return the result.
+
+    With the environment variable COMPANION_STRICT=1 a failed check raises
+    ``AssertionError(message)`` instead of printing, so that a notebook run
+    under pytest (nbval) fails.
+    """
+    result = check_exercise(get_exercise(exercise_id), fn)
+    if not result.passed and os.environ.get("COMPANION_STRICT") == "1":
+        raise AssertionError(result.message)
+    print(result.message)
+    return result
