@@ -19,7 +19,6 @@ CHROMIUM ?= /usr/bin/chromium
 # -W: warnings are errors; -n: broken references are warnings (so errors).
 JB_STRICT := -W -n --keep-going
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: help book test test-unit test-book test-notebooks test-browser lab clean lock

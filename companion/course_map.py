@@ -48,31 +48,31 @@ def _part(numeral: str) -> str:
     return next(p for p in PARTS if p.startswith(f"Part {numeral}:"))
 
 
-I, II, III, IV, V = (_part(n) for n in ("I", "II", "III", "IV", "V"))
+_I, _II, _III, _IV, _V = (_part(n) for n in ("I", "II", "III", "IV", "V"))
 
 CHAPTERS: tuple[Chapter, ...] = (
-    Chapter(1, "ch01_why_memory", "Why sequences need memory", I, (), 1.5, "Why memory"),
-    Chapter(2, "ch02_recurrent_cell", "The recurrent cell", I, (1,), 2.5, "The recurrent cell"),
-    Chapter(3, "ch03_bptt", "Learning: losses and backpropagation through time", I, (2,), 3.5, "Losses and BPTT"),
-    Chapter(4, "ch04_vanishing_exploding", "Vanishing and exploding gradients", I, (3,), 2.5, "Vanishing gradients"),
-    Chapter(5, "ch05_lstm_gru", "Gated cells: LSTM and GRU", I, (4,), 3.0, "LSTM and GRU"),
-    Chapter(6, "ch06_architectures", "Architectures and decoding", I, (5,), 3.0, "Architectures and decoding"),
-    Chapter(7, "ch07_vanilla_rnn", "A vanilla RNN, forward and backward", II, (2, 3), 3.0, "Vanilla RNN"),
-    Chapter(8, "ch08_lstm_gru_numpy", "LSTM and GRU from scratch", II, (5, 7), 4.0, "LSTM, GRU in NumPy"),
-    Chapter(9, "ch09_training_numpy", "Training from scratch", II, (8, 3), 4.0, "Training from scratch"),
-    Chapter(10, "ch10_deep_bidirectional", "Deep, bidirectional and many-to-one", II, (9, 6), 3.0, "Deep, bidirectional"),
-    Chapter(11, "ch11_pytorch_layers", "PyTorch recurrent layers", III, (8, 10), 2.0, "PyTorch layers"),
-    Chapter(12, "ch12_variable_length", "Variable-length batches", III, (11,), 2.5, "Variable length"),
-    Chapter(13, "ch13_training_pytorch", "Training well in PyTorch", III, (12, 9), 3.0, "Training in PyTorch"),
-    Chapter(14, "ch14_keras", "Keras 3 on the PyTorch backend", III, (11,), 2.5, "Keras 3"),
-    Chapter(15, "ch15_forecasting", "Time-series forecasting", IV, (13,), 3.0, "Forecasting"),
-    Chapter(16, "ch16_text_generation", "Text generation", IV, (13, 9), 2.5, "Text generation"),
-    Chapter(17, "ch17_classification", "Sequence classification and sentiment", IV, (12, 6), 3.0, "Classifying sequences"),
-    Chapter(18, "ch18_seq2seq_attention", "Sequence-to-sequence with attention", IV, (17, 6), 4.0, "Seq2seq, attention"),
-    Chapter(19, "ch19_speech_ctc", "Speech-like signals and CTC", IV, (6, 13), 4.0, "Speech and CTC"),
-    Chapter(20, "ch20_training_recipes", "Training recipes", V, (13,), 2.0, "Training recipes"),
-    Chapter(21, "ch21_long_range", "Long-range dependencies, measured", V, (5, 13), 3.0, "Long-range, measured"),
-    Chapter(22, "ch22_scaling_up", "Scaling up and what came next", V, (13,), 3.0, "Scaling up"),
+    Chapter(1, "ch01_why_memory", "Why sequences need memory", _I, (), 1.5, "Why memory"),
+    Chapter(2, "ch02_recurrent_cell", "The recurrent cell", _I, (1,), 2.5, "The recurrent cell"),
+    Chapter(3, "ch03_bptt", "Learning: losses and backpropagation through time", _I, (2,), 3.5, "Losses and BPTT"),
+    Chapter(4, "ch04_vanishing_exploding", "Vanishing and exploding gradients", _I, (3,), 2.5, "Vanishing gradients"),
+    Chapter(5, "ch05_lstm_gru", "Gated cells: LSTM and GRU", _I, (4,), 3.0, "LSTM and GRU"),
+    Chapter(6, "ch06_architectures", "Architectures and decoding", _I, (5,), 3.0, "Architectures and decoding"),
+    Chapter(7, "ch07_vanilla_rnn", "A vanilla RNN, forward and backward", _II, (2, 3), 3.0, "Vanilla RNN"),
+    Chapter(8, "ch08_lstm_gru_numpy", "LSTM and GRU from scratch", _II, (5, 7), 4.0, "LSTM, GRU in NumPy"),
+    Chapter(9, "ch09_training_numpy", "Training from scratch", _II, (8, 3), 4.0, "Training from scratch"),
+    Chapter(10, "ch10_deep_bidirectional", "Deep, bidirectional and many-to-one", _II, (9, 6), 3.0, "Deep, bidirectional"),
+    Chapter(11, "ch11_pytorch_layers", "PyTorch recurrent layers", _III, (8, 10), 2.0, "PyTorch layers"),
+    Chapter(12, "ch12_variable_length", "Variable-length batches", _III, (11,), 2.5, "Variable length"),
+    Chapter(13, "ch13_training_pytorch", "Training well in PyTorch", _III, (12, 9), 3.0, "Training in PyTorch"),
+    Chapter(14, "ch14_keras", "Keras 3 on the PyTorch backend", _III, (11,), 2.5, "Keras 3"),
+    Chapter(15, "ch15_forecasting", "Time-series forecasting", _IV, (13,), 3.0, "Forecasting"),
+    Chapter(16, "ch16_text_generation", "Text generation", _IV, (13, 9), 2.5, "Text generation"),
+    Chapter(17, "ch17_classification", "Sequence classification and sentiment", _IV, (12, 6), 3.0, "Classifying sequences"),
+    Chapter(18, "ch18_seq2seq_attention", "Sequence-to-sequence with attention", _IV, (17, 6), 4.0, "Seq2seq, attention"),
+    Chapter(19, "ch19_speech_ctc", "Speech-like signals and CTC", _IV, (6, 13), 4.0, "Speech and CTC"),
+    Chapter(20, "ch20_training_recipes", "Training recipes", _V, (13,), 2.0, "Training recipes"),
+    Chapter(21, "ch21_long_range", "Long-range dependencies, measured", _V, (5, 13), 3.0, "Long-range, measured"),
+    Chapter(22, "ch22_scaling_up", "Scaling up and what came next", _V, (13,), 3.0, "Scaling up"),
 )
 
 _BY_NUMBER = {chapter.number: chapter for chapter in CHAPTERS}
@@ -154,7 +154,7 @@ def plot_dependency_graph(ax, available: set[int]) -> dict[int, FancyBboxPatch]:
     out, see ``direct_edges``). Returns the box of each chapter, keyed by number.
     """
     blue, grey, ink = "#0072B2", "#9a9a9a", "#555555"
-    col_gap, width, height = 1.45, 1.0, 0.62
+    col_gap, width, height = 1.5, 1.12, 0.64
     lane = -5.75  # the route under the figure for arrows that skip a part
 
     def centre(n: int) -> tuple[float, float]:
@@ -172,7 +172,7 @@ def plot_dependency_graph(ax, available: set[int]) -> dict[int, FancyBboxPatch]:
         )
         ax.add_patch(box)
         label = textwrap.fill(ch.label, 15, break_long_words=False)
-        ax.text(x, y, label, ha="center", va="center", fontsize=7.5, zorder=4,
+        ax.text(x, y, label, ha="center", va="center", fontsize=8.5, zorder=4,
                 color="white" if done else "#333333", fontweight="bold" if done else "normal")
         boxes[ch.number] = box
 
@@ -193,13 +193,13 @@ def plot_dependency_graph(ax, available: set[int]) -> dict[int, FancyBboxPatch]:
 
     for column, part in enumerate(PARTS):
         numeral, name = part.split(": ", 1)
-        ax.text(column * col_gap, 0.5, f"{numeral}\n{textwrap.fill(name, 20)}", ha="center", va="bottom",
-                fontsize=8, fontweight="bold", color="#222222")
+        ax.text(column * col_gap, 0.5, f"{numeral}\n{textwrap.fill(name, 17)}", ha="center", va="bottom",
+                fontsize=9, fontweight="bold", color="#222222")
     legend = [
         Patch(facecolor=blue, edgecolor=blue, label="in this edition"),
         Patch(facecolor="white", edgecolor=grey, linestyle=(0, (3, 2)), label="planned"),
     ]
-    ax.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=8)
+    ax.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=9)
     ax.set_xlim(-width / 2 - 0.05, 4 * col_gap + width / 2 + 0.05)
     ax.set_ylim(lane - 0.15, 1.55)
     ax.axis("off")

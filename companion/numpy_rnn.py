@@ -130,6 +130,15 @@ def init_weights(
     return {name: rng.uniform(-k, k, size=shape).astype(dtype) for name, shape in shapes.items()}
 
 
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    """In place; sigmoid(a) = (1 + tanh(a/2)) / 2 never overflows, unlike 1 / (1 + exp(-a))."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a += 1
+    a *= 0.5
+    return a
+
+
 def _projection_grads(d_in, d_hid, x, h_prev, W_ih) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Gradients through the two projections ``x W_ih^T + b_ih`` and ``h_prev W_hh^T + b_hh``.
 
@@ -248,21 +257,12 @@ def rnn_backward(d_outputs, cache: RNNCache, d_hT=None) -> dict[str, np.ndarray]
 # ---------------------------------------------------------------------- LSTM
 
 
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    """In place; sigmoid(a) = (1 + tanh(a/2)) / 2 never overflows, unlike 1 / (1 + exp(-a))."""
-    a *= 0.5
-    np.tanh(a, out=a)
-    a += 1
-    a *= 0.5
-    return a
-
-
 def _lstm_cell(pre, c_prev, h, c, tanh_c) -> None:
     """Turn ``pre: (B, 4H)`` into gate values i, f, g, o in place; write h, c and tanh(c) into the given arrays.
 
     The outputs are given (slices of the sequence's buffers) so that the time
-    loop allocates almost nothing. sigmoid(a) = (1 + tanh(a/2)) / 2, so scaling
-    the sigmoid gates by 1/2 lets one tanh call serve all four gates.
+    loop allocates almost nothing. As in :func:`_sigmoid`, sigmoid(a) =
+    (1 + tanh(a/2)) / 2, so scaling i, f, o by 1/2 lets one tanh call serve all four gates.
     """
     H = c_prev.shape[1]
     scale = np.full(4 * H, 0.5, dtype=pre.dtype)  # 1/2 for i, f, o; 1 for g

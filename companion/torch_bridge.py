@@ -49,7 +49,9 @@ def weights_from_torch(module: torch.nn.Module, layer: int = 0, reverse: bool = 
     return weights
 
 
-def weights_to_torch(module: torch.nn.Module, weights: dict[str, np.ndarray], layer: int = 0, reverse: bool = False) -> None:
+def weights_to_torch(
+    module: torch.nn.Module, weights: dict[str, np.ndarray], layer: int = 0, reverse: bool = False
+) -> None:
     """Copy ``weights`` (as from ``init_weights``) into one layer of ``module``, in place.
 
     Shapes must match the module's exactly; values are cast to the module's

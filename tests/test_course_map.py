@@ -98,3 +98,12 @@ def test_plot_dependency_graph_draws_one_box_per_chapter():
     assert "7 Vanilla RNN" in labels
     fig.canvas.draw()
     plt.close(fig)
+
+
+def test_layout_puts_each_chapter_in_its_part_column_at_a_free_spot():
+    from companion.course_map import _LAYOUT
+
+    assert sorted(_LAYOUT) == list(range(1, 23))
+    assert len(set(_LAYOUT.values())) == len(_LAYOUT)
+    for ch in CHAPTERS:
+        assert _LAYOUT[ch.number][0] == PARTS.index(ch.part), ch.label

@@ -22,7 +22,7 @@ from companion.numpy_rnn import (
     rnn_step_backward,
     rnn_step_forward,
 )
-from companion.torch_bridge import weights_from_torch, weights_to_torch
+from companion.torch_bridge import weights_to_torch
 
 SHAPES = [(1, 1, 1, 1), (1, 3, 4, 5), (5, 1, 3, 2), (7, 4, 3, 6)]  # (T, B, D, H)
 # (cell, nonlinearity): the RNN twice, once per nonlinearity.
@@ -139,7 +139,8 @@ def test_sequence_backward_matches_numerical_gradient(cell, nonlinearity):
 def test_rnn_step_backward_matches_numerical_gradient():
     rng = np.random.default_rng(2)
     for nonlinearity in ("tanh", "relu"):
-        inputs = {"x_t": rng.standard_normal((3, 4)), "h_prev": rng.standard_normal((3, 5)), **init_weights("rnn", 4, 5, rng)}
+        inputs = {"x_t": rng.standard_normal((3, 4)), "h_prev": rng.standard_normal((3, 5))}
+        inputs.update(init_weights("rnn", 4, 5, rng))
         G = rng.standard_normal((3, 5))
 
         def loss(**inputs):
@@ -173,7 +174,8 @@ def test_lstm_step_backward_matches_numerical_gradient():
 
 def test_gru_step_backward_matches_numerical_gradient():
     rng = np.random.default_rng(4)
-    inputs = {"x_t": rng.standard_normal((3, 4)), "h_prev": rng.standard_normal((3, 5)), **init_weights("gru", 4, 5, rng)}
+    inputs = {"x_t": rng.standard_normal((3, 4)), "h_prev": rng.standard_normal((3, 5))}
+    inputs.update(init_weights("gru", 4, 5, rng))
     G = rng.standard_normal((3, 5))
 
     def loss(**inputs):
@@ -244,18 +246,27 @@ def test_init_weights_has_torch_shapes_range_and_dtype():
         init_weights("transformer", 3, 4, rng)
 
 
-def test_torch_bridge_round_trips_weights():
-    module = torch.nn.GRU(3, 4, num_layers=2, bidirectional=True, dtype=torch.float64)
-    weights = init_weights("gru", 8, 4, np.random.default_rng(0))
-    weights_to_torch(module, weights, layer=1, reverse=True)
-    back = weights_from_torch(module, layer=1, reverse=True)
-    for name in weights:
-        assert back[name].dtype == np.float64
-        np.testing.assert_array_equal(back[name], weights[name])
-    with pytest.raises(ValueError, match=r"W_ih must be \(3\*H, D\) = \(12, 3\); got \(12, 8\)"):
-        weights_to_torch(module, weights, layer=0)
-    with pytest.raises(ValueError, match="layer must be in"):
-        weights_from_torch(module, layer=2)
+@pytest.mark.parametrize("cell, nonlinearity", CELLS)
+def test_forward_and_backward_leave_their_arguments_unchanged(cell, nonlinearity):
+    case = make_case(cell, 3, 2, 3, 4)
+    before = {k: v.copy() for k, v in case.items()}
+    numpy_run(cell, nonlinearity, case)
+    for name in case:
+        np.testing.assert_array_equal(case[name], before[name], err_msg=name)
+
+
+def test_step_functions_keep_float32():
+    rng = np.random.default_rng(5)
+    x_t, h, c = rng.standard_normal((3, 2, 4)).astype(np.float32)  # B = 2, D = H = 4
+    w = {cell: init_weights(cell, 4, 4, rng, np.float32) for cell in ("rnn", "lstm", "gru")}
+    h_rnn, cache = rnn_step_forward(x_t, h, **w["rnn"])
+    grads = [rnn_step_backward(h_rnn, cache)]
+    h_lstm, c_lstm, cache = lstm_step_forward(x_t, h, c, **w["lstm"])
+    grads.append(lstm_step_backward(h_lstm, c_lstm, cache))
+    h_gru, cache = gru_step_forward(x_t, h, **w["gru"])
+    grads.append(gru_step_backward(h_gru, cache))
+    assert all(a.dtype == np.float32 for a in (h_rnn, h_lstm, c_lstm, h_gru))
+    assert all(g.dtype == np.float32 for d in grads for g in d.values())
 
 
 # --------------------------------------------------------------- bad input
