@@ -68,7 +68,7 @@ test-browser: $(INSTALLED) $(CHROMIUM) book
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests/browser -q
 
 lab: $(INSTALLED)
-	$(VENV)/bin/jupyter lab exercises/
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=exercises $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 clean:
 	rm -rf _build

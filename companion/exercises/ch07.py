@@ -16,30 +16,28 @@ from companion.exercises.checking import Case, Exercise, FiniteDifference
 from companion.solutions import ch07 as solutions
 
 
-def _step_inputs(B: int, D: int, H: int, seed: int) -> dict[str, np.ndarray]:
-    """Inputs of one RNN step, scaled so that tanh is neither linear nor saturated."""
+def _rnn_inputs(x_name: str, x_shape: tuple[int, ...], state_name: str, H: int, seed: int) -> dict[str, np.ndarray]:
+    """Inputs of an RNN step or sequence, scaled so that tanh is neither linear nor saturated."""
     rng = np.random.default_rng(seed)
+    B, D = x_shape[-2:]
     return {
-        "x_t": rng.uniform(-1.0, 1.0, size=(B, D)),
-        "h_prev": rng.uniform(-0.8, 0.8, size=(B, H)),
+        x_name: rng.uniform(-1.0, 1.0, size=x_shape),
+        state_name: rng.uniform(-0.8, 0.8, size=(B, H)),
         "W_ih": rng.uniform(-0.6, 0.6, size=(H, D)),
         "W_hh": rng.uniform(-0.6, 0.6, size=(H, H)),
         "b_ih": rng.uniform(-0.3, 0.3, size=H),
         "b_hh": rng.uniform(-0.3, 0.3, size=H),
     }
+
+
+def _step_inputs(B: int, D: int, H: int, seed: int) -> dict[str, np.ndarray]:
+    """Inputs of rnn_step_forward: x_t (B, D), h_prev (B, H), weights and biases."""
+    return _rnn_inputs("x_t", (B, D), "h_prev", H, seed)
 
 
 def _sequence_inputs(T: int, B: int, D: int, H: int, seed: int) -> dict[str, np.ndarray]:
     """Inputs of rnn_forward: x (T, B, D), h0 (B, H), weights and biases."""
-    rng = np.random.default_rng(seed)
-    return {
-        "x": rng.uniform(-1.0, 1.0, size=(T, B, D)),
-        "h0": rng.uniform(-0.8, 0.8, size=(B, H)),
-        "W_ih": rng.uniform(-0.6, 0.6, size=(H, D)),
-        "W_hh": rng.uniform(-0.6, 0.6, size=(H, H)),
-        "b_ih": rng.uniform(-0.3, 0.3, size=H),
-        "b_hh": rng.uniform(-0.3, 0.3, size=H),
-    }
+    return _rnn_inputs("x", (T, B, D), "h0", H, seed)
 
 
 STEP_SIZES = [(1, 3, 4), (2, 5, 4), (3, 2, 5)]  # (B, D, H)
