@@ -21,13 +21,15 @@ JB_STRICT := -W -n --keep-going
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help book test test-unit test-book test-notebooks test-browser lab clean lock
+.PHONY: help book test test-unit test-book test-notebooks test-browser lab clean lock preview bench
 
 help:
 	@echo "make book    build the HTML book into _build/html"
 	@echo "make test    run every test (unit, strict book build, notebooks, browser)"
 	@echo "make lab     open JupyterLab on exercises/"
 	@echo "make clean   remove _build (the execution cache too)"
+	@echo "make preview CHAPTER=book/ch07_vanilla_rnn.md   build one chapter quickly"
+	@echo "make bench   time the NumPy LSTM against torch.nn.LSTM"
 
 $(INSTALLED): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +74,13 @@ lab: $(INSTALLED)
 
 clean:
 	rm -rf _build
+
+# For authors: execute one chapter and build it into _build/preview/<name>.
+preview: $(INSTALLED) $(MATHJAX)
+	$(PY) book/_ext/preview_chapter.py $(CHAPTER)
+
+bench: $(INSTALLED)
+	$(PY) -m companion.bench
 
 # Re-pin every version: a throw-away venv installs the direct needs, and its
 # freeze becomes requirements.lock.

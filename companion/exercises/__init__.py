@@ -13,11 +13,20 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from companion.exercises import ch07
+from companion.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10
 from companion.exercises.checking import CheckResult, Exercise, check_exercise
 
 EXERCISES: dict[str, Exercise] = {
+    **ch01.EXERCISES,
+    **ch02.EXERCISES,
+    **ch03.EXERCISES,
+    **ch04.EXERCISES,
+    **ch05.EXERCISES,
+    **ch06.EXERCISES,
     **ch07.EXERCISES,
+    **ch08.EXERCISES,
+    **ch09.EXERCISES,
+    **ch10.EXERCISES,
 }
 
 

@@ -4,7 +4,8 @@ Every case uses float64 inputs from a fixed-seed generator, with the sizes
 D, H and B all different, so that a transposed weight or a sum over the wrong
 axis shows up as a wrong shape rather than passing by coincidence. Both biases
 and the initial state h0 are non-zero, so forgetting one of them changes the
-values. Cases go from the smallest (B=1, T=1) to the largest, so the first
+values. ``seed`` (0 for ``check``) picks the random values, never the sizes.
+Cases go from the smallest (B=1, T=1) to the largest, so the first
 failure reported is the simplest one to reproduce.
 """
 
@@ -16,7 +17,7 @@ from companion.exercises.checking import Case, Exercise, FiniteDifference
 from companion.solutions import ch07 as solutions
 
 
-def _rnn_inputs(x_name: str, x_shape: tuple[int, ...], state_name: str, H: int, seed: int) -> dict[str, np.ndarray]:
+def _rnn_inputs(x_name: str, x_shape: tuple[int, ...], state_name: str, H: int, seed: tuple[int, int]) -> dict[str, np.ndarray]:
     """Inputs of an RNN step or sequence, scaled so that tanh is neither linear nor saturated."""
     rng = np.random.default_rng(seed)
     B, D = x_shape[-2:]
@@ -30,12 +31,12 @@ def _rnn_inputs(x_name: str, x_shape: tuple[int, ...], state_name: str, H: int, 
     }
 
 
-def _step_inputs(B: int, D: int, H: int, seed: int) -> dict[str, np.ndarray]:
+def _step_inputs(B: int, D: int, H: int, seed: tuple[int, int]) -> dict[str, np.ndarray]:
     """Inputs of rnn_step_forward: x_t (B, D), h_prev (B, H), weights and biases."""
     return _rnn_inputs("x_t", (B, D), "h_prev", H, seed)
 
 
-def _sequence_inputs(T: int, B: int, D: int, H: int, seed: int) -> dict[str, np.ndarray]:
+def _sequence_inputs(T: int, B: int, D: int, H: int, seed: tuple[int, int]) -> dict[str, np.ndarray]:
     """Inputs of rnn_forward: x (T, B, D), h0 (B, H), weights and biases."""
     return _rnn_inputs("x", (T, B, D), "h0", H, seed)
 
@@ -44,21 +45,21 @@ STEP_SIZES = [(1, 3, 4), (2, 5, 4), (3, 2, 5)]  # (B, D, H)
 SEQUENCE_SIZES = [(1, 1, 3, 4), (3, 2, 5, 4), (4, 3, 2, 5)]  # (T, B, D, H)
 
 
-def step_forward_cases() -> list[Case]:
+def step_forward_cases(seed: int = 0) -> list[Case]:
     """Cases of rnn_step_forward, one per entry of STEP_SIZES."""
     cases = []
-    for seed, (B, D, H) in enumerate(STEP_SIZES):
-        inputs = _step_inputs(B, D, H, seed)
+    for i, (B, D, H) in enumerate(STEP_SIZES):
+        inputs = _step_inputs(B, D, H, (seed, i))
         cases.append(Case(f"B={B}, D={D}, H={H}", inputs, {"B": B, "D": D, "H": H}))
     return cases
 
 
-def step_backward_cases() -> list[Case]:
+def step_backward_cases(seed: int = 0) -> list[Case]:
     """Cases of rnn_step_backward: the step's inputs, its output h_t, and an upstream dh_t."""
     cases = []
-    for seed, (B, D, H) in enumerate(STEP_SIZES):
-        forward = _step_inputs(B, D, H, seed)
-        dh_t = np.random.default_rng(100 + seed).uniform(-1.0, 1.0, size=(B, H))
+    for i, (B, D, H) in enumerate(STEP_SIZES):
+        forward = _step_inputs(B, D, H, (seed, i))
+        dh_t = np.random.default_rng((seed, 100 + i)).uniform(-1.0, 1.0, size=(B, H))
         kwargs = {
             "dh_t": dh_t,
             "x_t": forward["x_t"],
@@ -71,21 +72,21 @@ def step_backward_cases() -> list[Case]:
     return cases
 
 
-def forward_cases() -> list[Case]:
+def forward_cases(seed: int = 0) -> list[Case]:
     """Cases of rnn_forward, one per entry of SEQUENCE_SIZES."""
     cases = []
-    for seed, (T, B, D, H) in enumerate(SEQUENCE_SIZES):
-        inputs = _sequence_inputs(T, B, D, H, seed)
+    for i, (T, B, D, H) in enumerate(SEQUENCE_SIZES):
+        inputs = _sequence_inputs(T, B, D, H, (seed, i))
         cases.append(Case(f"T={T}, B={B}, D={D}, H={H}", inputs, {"T": T, "B": B, "D": D, "H": H}))
     return cases
 
 
-def backward_cases() -> list[Case]:
+def backward_cases(seed: int = 0) -> list[Case]:
     """Cases of rnn_backward: the sequence, all hidden states h, and an upstream dh for each."""
     cases = []
-    for seed, (T, B, D, H) in enumerate(SEQUENCE_SIZES):
-        forward = _sequence_inputs(T, B, D, H, seed)
-        dh = np.random.default_rng(100 + seed).uniform(-1.0, 1.0, size=(T, B, H))
+    for i, (T, B, D, H) in enumerate(SEQUENCE_SIZES):
+        forward = _sequence_inputs(T, B, D, H, (seed, i))
+        dh = np.random.default_rng((seed, 100 + i)).uniform(-1.0, 1.0, size=(T, B, H))
         kwargs = {
             "dh": dh,
             "x": forward["x"],

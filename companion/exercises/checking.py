@@ -26,6 +26,7 @@ are computed in float64 from float64 inputs, where rounding leaves errors near
 
 from __future__ import annotations
 
+import copy
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -43,8 +44,11 @@ class Case:
     """One set of inputs on which a student's function is run.
 
     name: shown in messages, e.g. ``"T=3, B=2, D=5, H=4"``.
-    kwargs: the keyword arguments of the function under test (float64 arrays).
-    dims: sizes of the named dimensions, e.g. ``{"T": 3, "B": 2, "D": 5, "H": 4}``.
+    kwargs: the keyword arguments of the function under test: NumPy arrays
+        (float64 for anything continuous) or plain Python ints, floats and strings.
+    dims: sizes of the named dimensions, e.g. ``{"T": 3, "B": 2, "D": 5, "H": 4}``;
+        an output whose length depends on the data (a decoded label sequence)
+        gets its own symbol, sized by the case builder from the reference.
     forward_kwargs: for a backward exercise, the inputs of the forward pass whose
         gradients the outputs are (used only by the finite-difference check).
     """
@@ -77,17 +81,31 @@ class Exercise:
 
     outputs: names of the returned arrays, in order; one name means the function
         returns a bare array, several mean it returns a tuple.
-    shapes: the symbolic shape of each output, e.g. ``(("B", "H"), ("H",))``.
+    shapes: the symbolic shape of each output, e.g. ``(("B", "H"), ("H",))``;
+        ``()`` is a scalar, for which a Python or NumPy number is accepted.
+    make_cases: ``make_cases(seed)`` builds the cases from that seed; ``check``
+        uses seed 0, so its messages are the same on every run, and a grader
+        may draw a fresh seed so that answers cannot be memorised.
+    kinds: per output, ``"float"`` (float64, compared within ``tolerance``) or
+        ``"int"`` (any integer dtype, compared exactly; a list of ints is
+        accepted too). Empty means every output is ``"float"``.
+    points: what the exercise is worth when graded.
     """
 
     id: str
     title: str
     reference: Callable[..., Any]
-    make_cases: Callable[[], list[Case]]
+    make_cases: Callable[[int], list[Case]]
     outputs: tuple[str, ...]
     shapes: tuple[tuple[str, ...], ...]
     tolerance: float = 1e-6
     finite_difference: FiniteDifference | None = None
+    kinds: tuple[str, ...] = ()
+    points: int = 1
+
+    def kind(self, output: str) -> str:
+        """``"float"`` or ``"int"``: how the output named ``output`` is checked."""
+        return self.kinds[self.outputs.index(output)] if self.kinds else "float"
 
 
 @dataclass(frozen=True)
@@ -123,7 +141,7 @@ class CheckResult:
 
 def run_case(fn: Callable[..., Any], case: Case) -> Any:
     """Call ``fn(**case.kwargs)`` on copies of the inputs; return its result or a ``Raised``."""
-    kwargs = {name: np.copy(value) for name, value in case.kwargs.items()}
+    kwargs = {name: copy.deepcopy(value) for name, value in case.kwargs.items()}
     try:
         return fn(**kwargs)
     except NotImplementedError as error:
@@ -161,10 +179,15 @@ def judge(exercise: Exercise, case: Case, outputs: Any) -> str | None:
         return f"{exercise.id} returned {_describe(outputs)} {where}; {arrays}."
     expected = _unpack(exercise, exercise.reference(**case.kwargs))
 
+    arrays = [_as_array(exercise, name, symbols, value) for name, symbols, value in zip(exercise.outputs, exercise.shapes, arrays)]
+    expected = [np.asarray(value) for value in expected]
     for name, value in zip(exercise.outputs, arrays):
         if not isinstance(value, np.ndarray):
             return f"{exercise.id}: {name} is {_describe(value)} {where}; expected a NumPy array."
-        if value.dtype != np.float64:
+        if exercise.kind(name) == "int":
+            if value.dtype.kind not in "iu":
+                return f"{exercise.id}: {name} has dtype {value.dtype} {where}; expected integers."
+        elif value.dtype != np.float64:
             return f"{exercise.id}: {name} has dtype {value.dtype} {where}; expected float64, like the inputs."
     for name, symbols, value in zip(exercise.outputs, exercise.shapes, arrays):
         shape = tuple(case.dims[symbol] for symbol in symbols)
@@ -180,8 +203,20 @@ def judge(exercise: Exercise, case: Case, outputs: Any) -> str | None:
             kind = "NaN" if np.isnan(value[index]) else "inf"
             return f"{exercise.id}: {name} contains {kind} {where}, first at index {index}."
 
+    for name, value, reference in zip(exercise.outputs, arrays, expected):
+        if exercise.kind(name) == "int" and not np.array_equal(value, reference):
+            index = tuple(int(i) for i in np.argwhere(value != reference)[0])
+            if not index:
+                return f"{exercise.id}: {name} is wrong {where}: yours {value}, expected {reference}."
+            return (
+                f"{exercise.id}: {name} is wrong {where}, first at index {index}: "
+                f"yours {value[index]}, expected {reference[index]} (full: yours {value.tolist()}, "
+                f"expected {reference.tolist()})."
+            )
     numerical = _numerical_gradients(exercise, case)
     for name, value, reference in zip(exercise.outputs, arrays, expected):
+        if exercise.kind(name) == "int":
+            continue
         error, index = _largest_relative_error(value, reference)
         if error > exercise.tolerance:
             message = (
@@ -206,12 +241,12 @@ def judge(exercise: Exercise, case: Case, outputs: Any) -> str | None:
     return None
 
 
-def check_exercise(exercise: Exercise, fn: Callable[..., Any]) -> CheckResult:
-    """Run and judge ``fn`` on every case of ``exercise``; stop at the first problem."""
+def check_exercise(exercise: Exercise, fn: Callable[..., Any], seed: int = 0) -> CheckResult:
+    """Run and judge ``fn`` on every case of ``exercise`` built from ``seed``; stop at the first problem."""
     if not callable(fn):
         name = exercise.id.split(".")[1]
         raise TypeError(f"check needs your function itself, e.g. check({exercise.id!r}, {name}); got {_describe(fn)}")
-    cases = exercise.make_cases()
+    cases = exercise.make_cases(seed)
     for case in cases:
         problem = judge(exercise, case, run_case(fn, case))
         if problem is not None:
@@ -252,12 +287,22 @@ def _unpack(exercise: Exercise, outputs: Any) -> list[Any] | str:
     """The outputs as a list, one per name, or what was expected instead of ``outputs``."""
     names = exercise.outputs
     if len(names) == 1:
-        if isinstance(outputs, (tuple, list)):
+        if isinstance(outputs, (tuple, list)) and exercise.kind(names[0]) != "int":
             return f"expected a single NumPy array {names[0]}"
         return [outputs]
     if not isinstance(outputs, (tuple, list)) or len(outputs) != len(names):
         return f"expected a tuple of {len(names)} arrays ({', '.join(names)})"
     return list(outputs)
+
+
+def _as_array(exercise: Exercise, name: str, symbols: tuple[str, ...], value: Any) -> Any:
+    """Numbers for scalar outputs and lists for integer outputs, as arrays; anything else unchanged."""
+    if not symbols and isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return np.asarray(value)
+    if exercise.kind(name) == "int" and isinstance(value, (list, tuple)):
+        array = np.asarray(value)
+        return array if array.dtype.kind in "iu" or array.size else array.astype(np.int64)
+    return value
 
 
 def _describe(value: Any) -> str:

@@ -1,0 +1,7 @@
+"""Exercises of chapter 1 (being written)."""
+
+from __future__ import annotations
+
+from companion.exercises.checking import Exercise
+
+EXERCISES: dict[str, Exercise] = {}

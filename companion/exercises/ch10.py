@@ -1,0 +1,7 @@
+"""Exercises of chapter 10 (being written)."""
+
+from __future__ import annotations
+
+from companion.exercises.checking import Exercise
+
+EXERCISES: dict[str, Exercise] = {}

@@ -1,0 +1,1 @@
+"""Reference solutions of chapter 1's exercises (being written)."""

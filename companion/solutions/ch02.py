@@ -1,0 +1,1 @@
+"""Reference solutions of chapter 2's exercises (being written)."""

@@ -1,0 +1,1 @@
+"""Reference solutions of chapter 3's exercises (being written)."""

@@ -1,0 +1,1 @@
+"""Reference solutions of chapter 4's exercises (being written)."""

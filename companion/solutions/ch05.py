@@ -1,0 +1,1 @@
+"""Reference solutions of chapter 5's exercises (being written)."""

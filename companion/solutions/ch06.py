@@ -1,0 +1,1 @@
+"""Reference solutions of chapter 6's exercises (being written)."""

@@ -1,0 +1,1 @@
+"""Reference solutions of chapter 8's exercises (being written)."""

@@ -1,0 +1,1 @@
+"""Reference solutions of chapter 9's exercises (being written)."""

@@ -1,0 +1,1 @@
+"""Reference solutions of chapter 10's exercises (being written)."""
