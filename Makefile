@@ -21,10 +21,11 @@ JB_STRICT := -W -n --keep-going
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help book test test-unit test-book test-notebooks test-browser lab clean lock preview bench
+.PHONY: help book book-student test test-unit test-book test-notebooks test-browser lab clean lock preview bench
 
 help:
 	@echo "make book    build the HTML book into _build/html"
+	@echo "make book-student   the book without solutions, into _build/student/_build/html"
 	@echo "make test    run every test (unit, strict book build, notebooks, browser)"
 	@echo "make lab     open JupyterLab on exercises/"
 	@echo "make clean   remove _build (the execution cache too)"
@@ -50,6 +51,11 @@ book: $(INSTALLED) $(MATHJAX)
 	$(VENV)/bin/jupyter-book build . $(JB_STRICT)
 	@echo "Open _build/html/index.html"
 
+# The student edition: solutions hidden, its own output folder and execution
+# cache (seeded from make book's), so _build/html is left alone.
+book-student: $(INSTALLED) $(MATHJAX)
+	$(PY) book/_ext/student_edition.py
+
 test: test-unit test-book test-notebooks test-browser
 
 test-unit: $(INSTALLED)
@@ -66,7 +72,10 @@ $(CHROMIUM):
 	@if [ "$$(id -u)" != 0 ]; then echo "Chromium is missing: install Debian's 'chromium' package (needs root)"; exit 1; fi
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
 
-test-browser: $(INSTALLED) $(CHROMIUM) book
+# Every page of both editions in headless Chromium, offline; the student
+# edition is also searched for solution text. Playwright comes from the lock.
+test-browser: $(INSTALLED) $(CHROMIUM) book book-student
+	@$(PY) -c "import playwright" 2>/dev/null || $(PY) -m pip install --quiet "$$(grep -i '^playwright==' requirements.lock)"
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests/browser -q
 
 lab: $(INSTALLED)

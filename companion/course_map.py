@@ -204,3 +204,92 @@ def plot_dependency_graph(ax, available: set[int]) -> dict[int, FancyBboxPatch]:
     ax.set_ylim(lane - 0.15, 1.55)
     ax.axis("off")
     return boxes
+
+
+# --- for the instructor guide: learning objectives and syllabi ---------------------------------
+
+_OBJECTIVES_HEADING = re.compile(r"^#{2,3}\s+Learning objectives\s*$")
+_OBJECTIVES_ADMONITION = re.compile(r"^(:{3,}|`{3,})\{admonition\}\s+Learning objectives\s*$")
+
+
+def learning_objectives(markdown: str) -> list[str]:
+    """The bullet list under a chapter's ``## Learning objectives`` heading, one string per bullet.
+
+    An admonition titled "Learning objectives" (``:::{admonition} Learning
+    objectives``) is read the same way. Continuation lines are joined to their
+    bullet; the list ends at the first line that is neither a bullet, an indented
+    continuation nor blank, or at the end of the admonition. [] if there is none.
+    """
+    lines = markdown.splitlines()
+    start = next((i for i, line in enumerate(lines)
+                  if _OBJECTIVES_HEADING.match(line.strip()) or _OBJECTIVES_ADMONITION.match(line.strip())), None)
+    if start is None:
+        return []
+    fence = _OBJECTIVES_ADMONITION.match(lines[start].strip())
+    bullets: list[str] = []
+    for line in lines[start + 1:]:
+        stripped = line.strip()
+        if fence and stripped == fence.group(1):
+            break
+        bullet = re.match(r"^[-*+]\s+(.*)$", line)
+        if bullet:
+            bullets.append(bullet.group(1).strip())
+        elif bullets and stripped and line[0].isspace():
+            bullets[-1] += " " + stripped
+        elif stripped.startswith("#") or (bullets and stripped):
+            break
+    return bullets
+
+
+def with_prerequisites(numbers) -> set[int]:
+    """The chapters ``numbers`` and every chapter they build on."""
+    found = set(numbers)
+    for n in numbers:
+        found |= ancestors(n)
+    return found
+
+
+def pack_sessions(numbers, hours_per_session: float) -> list[list[int]]:
+    """The chapters ``numbers`` scheduled into consecutive sessions of at most ``hours_per_session`` hours.
+
+    Each session is filled first-fit: again and again it takes the lowest-numbered
+    chapter whose prerequisites (among ``numbers``) are already taught, earlier or
+    in this session, and that still fits. Chapters are never split; one longer
+    than a session gets a session to itself.
+    """
+    remaining = sorted(numbers)
+    taught: set[int] = set()
+    sessions: list[list[int]] = []
+    while remaining:
+        session: list[int] = []
+        used = 0.0
+        while True:
+            ready = [n for n in remaining if set(chapter(n).prerequisites) & set(numbers) <= taught]
+            fits = [n for n in ready if used + chapter(n).hours <= hours_per_session]
+            if not fits and not session and ready:
+                fits = ready[:1]
+            if not fits:
+                break
+            session.append(fits[0])
+            taught.add(fits[0])
+            remaining.remove(fits[0])
+            used += chapter(fits[0]).hours
+        sessions.append(session)
+    return sessions
+
+
+def plan_syllabus(sessions: int, hours_per_session: float, priority=None) -> list[list[int]]:
+    """A syllabus of at most ``sessions`` sessions of ``hours_per_session`` hours each.
+
+    Chapters are considered in ``priority`` order (default: by number); each is
+    added together with its missing prerequisites if everything chosen so far
+    still packs into the sessions (``pack_sessions``), and skipped otherwise. So
+    the result is closed under prerequisites and fits the time. Returns the
+    chapter numbers of each session, in teaching order.
+    """
+    chosen: set[int] = set()
+    for n in priority or [ch.number for ch in CHAPTERS]:
+        candidate = chosen | with_prerequisites([n])
+        if len(pack_sessions(candidate, hours_per_session)) <= sessions:
+            chosen = candidate
+    return pack_sessions(chosen, hours_per_session) if chosen else []

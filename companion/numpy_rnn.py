@@ -147,14 +147,16 @@ def _projection_grads(d_in, d_hid, x, h_prev, W_ih) -> tuple[np.ndarray, dict[st
     what turns the weight gradients into one big matmul each. Returns the
     gradient of ``x`` (shaped like ``x``) and those of ``W_ih, W_hh, b_ih, b_hh``.
     """
+    same = d_hid is d_in  # the RNN and the LSTM pass one array twice
     d_in = d_in.reshape(-1, d_in.shape[-1])
-    d_hid = d_hid.reshape(-1, d_hid.shape[-1])
+    d_hid = d_in if same else d_hid.reshape(-1, d_hid.shape[-1])
     dx = (d_in @ W_ih).reshape(x.shape)
+    db_in = d_in.sum(axis=0)
     return dx, {
         "W_ih": d_in.T @ x.reshape(-1, x.shape[-1]),
         "W_hh": d_hid.T @ h_prev.reshape(-1, h_prev.shape[-1]),
-        "b_ih": d_in.sum(axis=0),
-        "b_hh": d_hid.sum(axis=0),
+        "b_ih": db_in,
+        "b_hh": db_in.copy() if same else d_hid.sum(axis=0),  # a copy: optimisers update in place
     }
 
 
@@ -257,17 +259,27 @@ def rnn_backward(d_outputs, cache: RNNCache, d_hT=None) -> dict[str, np.ndarray]
 # ---------------------------------------------------------------------- LSTM
 
 
-def _lstm_cell(pre, c_prev, h, c, tanh_c) -> None:
-    """Turn ``pre: (B, 4H)`` into gate values i, f, g, o in place; write h, c and tanh(c) into the given arrays.
+def _gate_scale(H: int, dtype) -> np.ndarray:
+    """``(4H,)``: 1/2 for the sigmoid gates i, f, o and 1 for the tanh gate g.
 
-    The outputs are given (slices of the sequence's buffers) so that the time
-    loop allocates almost nothing. As in :func:`_sigmoid`, sigmoid(a) =
-    (1 + tanh(a/2)) / 2, so scaling i, f, o by 1/2 lets one tanh call serve all four gates.
+    As in :func:`_sigmoid`, sigmoid(a) = (1 + tanh(a/2)) / 2. So once the
+    i, f, o pre-activations are multiplied by this scale, one tanh call serves
+    all four gates, and ``scale * tanh + (1 - scale)`` gives the gate values.
+    """
+    scale = np.full(4 * H, 0.5, dtype=dtype)
+    scale[2 * H : 3 * H] = 1
+    return scale
+
+
+def _lstm_cell(pre, c_prev, h, c, tanh_c, scale) -> None:
+    """Turn scaled pre-activations ``pre: (B, 4H)`` into gate values i, f, g, o in place; write h, c and tanh(c).
+
+    ``pre`` must already be multiplied by ``scale`` (:func:`_gate_scale`):
+    :func:`lstm_forward` folds that factor into its weights once, before the
+    time loop. The outputs are given (slices of the sequence's buffers) so
+    that the loop allocates almost nothing.
     """
     H = c_prev.shape[1]
-    scale = np.full(4 * H, 0.5, dtype=pre.dtype)  # 1/2 for i, f, o; 1 for g
-    scale[2 * H : 3 * H] = 1
-    pre *= scale
     np.tanh(pre, out=pre)
     pre *= scale
     pre += 1 - scale
@@ -281,16 +293,23 @@ def _lstm_cell(pre, c_prev, h, c, tanh_c) -> None:
 def _lstm_cell_backward(dh, dc, gates, c_prev, tanh_c, d_pre) -> np.ndarray:
     """Write the gradient of the pre-activations into ``d_pre: (B, 4H)``; return that of ``c_prev``.
 
-    The derivatives are written with the gate values: sigmoid' = s (1 - s), tanh' = 1 - t^2.
+    ``dh: (B, H)`` is the whole gradient of h_t; ``dc: (B, H)`` the gradient
+    of c_t through c_{t+1} only. The derivatives are written with the gate
+    values: sigmoid' = s (1 - s), tanh' = 1 - t^2, computed for the four gates
+    at once on whole ``(B, 4H)`` rows.
     """
     H = c_prev.shape[1]
     i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
-    d_i, d_f, d_g, d_o = d_pre[:, :H], d_pre[:, H : 2 * H], d_pre[:, 2 * H : 3 * H], d_pre[:, 3 * H :]
-    dc = dc + dh * o * (1 - tanh_c * tanh_c)  # c reaches the loss directly and through h = o tanh(c)
-    np.multiply(dc * g, i * (1 - i), out=d_i)
-    np.multiply(dc * c_prev, f * (1 - f), out=d_f)
-    np.multiply(dc * i, 1 - g * g, out=d_g)
-    np.multiply(dh * tanh_c, o * (1 - o), out=d_o)
+    dc = dc + dh * o * (1 - tanh_c * tanh_c)  # c_t also reaches the loss through h_t = o tanh(c_t)
+    # The gradient of each gate value: i is multiplied by g, f by c_prev, g by i (in c_t), o by tanh(c_t) (in h_t)...
+    np.multiply(dc, g, out=d_pre[:, :H])
+    np.multiply(dc, c_prev, out=d_pre[:, H : 2 * H])
+    np.multiply(dc, i, out=d_pre[:, 2 * H : 3 * H])
+    np.multiply(dh, tanh_c, out=d_pre[:, 3 * H :])
+    # ...times the slope of the gate's nonlinearity, to reach its pre-activation.
+    slope = gates * (1 - gates)
+    slope[:, 2 * H : 3 * H] = 1 - g * g
+    d_pre *= slope
     return dc * f
 
 
@@ -318,9 +337,11 @@ def lstm_step_forward(
     inputs = dict(x_t=x_t, h_prev=h_prev, c_prev=c_prev, W_ih=W_ih, W_hh=W_hh, b_ih=b_ih, b_hh=b_hh)
     a = _validate("lstm", inputs, ("h_prev", "c_prev"), True)
     c_prev = a["c_prev"]
+    scale = _gate_scale(c_prev.shape[1], c_prev.dtype)
     gates = a["x_t"] @ a["W_ih"].T + a["b_ih"] + a["h_prev"] @ a["W_hh"].T + a["b_hh"]
+    gates *= scale
     h_t, c_t, tanh_c = np.empty_like(c_prev), np.empty_like(c_prev), np.empty_like(c_prev)
-    _lstm_cell(gates, c_prev, h_t, c_t, tanh_c)
+    _lstm_cell(gates, c_prev, h_t, c_t, tanh_c, scale)
     return h_t, c_t, LSTMStepCache(a["x_t"], a["h_prev"], c_prev, gates, tanh_c, a["W_ih"], a["W_hh"])
 
 
@@ -355,22 +376,26 @@ def lstm_forward(
     """
     inputs = dict(x=x, h0=h0, c0=c0, W_ih=W_ih, W_hh=W_hh, b_ih=b_ih, b_hh=b_hh)
     a = _validate("lstm", inputs, ("h0", "c0"), False)
-    x, W_hh = a["x"], a["W_hh"]
+    x, W_ih, W_hh = a["x"], a["W_ih"], a["W_hh"]
     T, B, D = x.shape
     H = W_hh.shape[1]
+    # Fold the 1/2 of sigmoid(a) = (1 + tanh(a/2)) / 2 into the rows of the i, f, o
+    # gates once, here, instead of scaling the pre-activations at every step.
+    scale = _gate_scale(H, x.dtype)
+    W_hh_T = np.ascontiguousarray((W_hh * scale[:, None]).T)  # (H, 4H), laid out for h_{t-1} W_hh^T
     # The pre-activations of all steps start as the input projections; the
     # loop adds h_{t-1} W_hh^T and turns them into gate values in place.
-    gates = (x.reshape(T * B, D) @ a["W_ih"].T).reshape(T, B, 4 * H)
-    gates += a["b_ih"] + a["b_hh"]
+    gates = (x.reshape(T * B, D) @ (W_ih * scale[:, None]).T).reshape(T, B, 4 * H)
+    gates += (a["b_ih"] + a["b_hh"]) * scale
     hs = np.empty((T + 1, B, H), dtype=x.dtype)
     cs = np.empty((T + 1, B, H), dtype=x.dtype)
     tanh_cs = np.empty((T, B, H), dtype=x.dtype)
     hs[0], cs[0] = a["h0"], a["c0"]
     recurrent = np.empty((B, 4 * H), dtype=x.dtype)
     for t in range(T):
-        gates[t] += np.matmul(hs[t], W_hh.T, out=recurrent)
-        _lstm_cell(gates[t], cs[t], hs[t + 1], cs[t + 1], tanh_cs[t])
-    cache = LSTMCache(x, hs, cs, gates, tanh_cs, a["W_ih"], W_hh)
+        gates[t] += np.matmul(hs[t], W_hh_T, out=recurrent)
+        _lstm_cell(gates[t], cs[t], hs[t + 1], cs[t + 1], tanh_cs[t], scale)
+    cache = LSTMCache(x, hs, cs, gates, tanh_cs, W_ih, W_hh)
     return hs[1:], (hs[T], cs[T]), cache
 
 
@@ -387,7 +412,7 @@ def lstm_backward(d_outputs, cache: LSTMCache, d_hT=None, d_cT=None) -> dict[str
     for t in reversed(range(len(d_pre))):
         dh += d_outputs[t]
         dc = _lstm_cell_backward(dh, dc, gates[t], cs[t], cache.tanh_cs[t], d_pre[t])
-        dh = d_pre[t] @ cache.W_hh
+        np.matmul(d_pre[t], cache.W_hh, out=dh)
     dx, grads = _projection_grads(d_pre, d_pre, cache.x, hs[:-1], cache.W_ih)
     return {"x": dx, "h0": dh, "c0": dc, **grads}
 

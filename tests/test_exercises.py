@@ -61,9 +61,17 @@ def test_exercise_is_well_formed(exercise_id):
     cases = exercise.make_cases()
     assert len(cases) >= 3
     assert len({case.name for case in cases}) == len(cases)
-    assert any("B=1" in case.name for case in cases)
+    if any("B" in case.dims for case in cases):
+        assert any("B=1" in case.name for case in cases)
     for case in cases:
-        assert all(value.dtype == np.float64 for value in case.kwargs.values())
+        for value in case.kwargs.values():
+            # Continuous inputs are float64; the others are integers (ids, lengths) or strings.
+            if isinstance(value, float) or (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
+                assert np.asarray(value).dtype == np.float64
+            elif isinstance(value, np.ndarray):
+                assert value.dtype.kind in "iub"
+            else:
+                assert isinstance(value, (int, np.integer, str))
         assert all(symbol in case.dims for shape in exercise.shapes for symbol in shape)
 
 
@@ -89,8 +97,9 @@ def test_reference_backward_matches_numerical_gradient(exercise_id):
         grads = dict(zip(exercise.outputs, exercise.reference(**case.kwargs)))
         analytic = {argument: grads[output] for output, argument in fd.wrt.items()}
         errors = gradcheck(loss, case.forward_kwargs, analytic)
-        # db is the gradient of both biases.
-        errors.update(gradcheck(loss, case.forward_kwargs, {"b_hh": grads["db"]}))
+        if "db" in grads and "b_hh" in case.forward_kwargs:
+            # In the RNN exercises db is the gradient of both biases.
+            errors.update(gradcheck(loss, case.forward_kwargs, {"b_hh": grads["db"]}))
         assert max(errors.values()) < 1e-7, (case.name, errors)
 
 
@@ -438,10 +447,20 @@ def test_strict_mode_raises_assertion_error(monkeypatch, capsys):
 def test_unknown_id_lists_the_chapters_ids():
     with pytest.raises(ValueError, match="unknown exercise 'ch07.rnn_step_fwd'; ch07 has: ch07.rnn_step_forward, "):
         check("ch07.rnn_step_fwd", solutions.rnn_step_forward)
-    with pytest.raises(ValueError, match="chapters with exercises: ch07"):
+    with pytest.raises(ValueError, match="chapters with exercises: ch0"):
         check("ch99.anything", solutions.rnn_step_forward)
 
 
 def test_check_needs_a_function():
     with pytest.raises(TypeError, match="check needs your function itself"):
         check("ch07.rnn_step_forward", "rnn_step_forward")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exercise_id", list(EXERCISES))
+def test_reference_passes_on_fresh_seeds(exercise_id):
+    # The grader draws a fresh seed per run: no seed may fail a correct answer.
+    exercise = EXERCISES[exercise_id]
+    for seed in range(1, 13):
+        result = check_exercise(exercise, exercise.reference, seed=seed)
+        assert result.passed, (seed, result.message)

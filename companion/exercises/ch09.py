@@ -1,7 +1,170 @@
-"""Exercises of chapter 9 (being written)."""
+"""Exercises of chapter 9, "Training from scratch".
+
+Continuous inputs are float64 from ``np.random.default_rng((seed, i))``;
+character ids are int64 arrays, and sizes (``vocab_size``, ``batch_size``,
+``seq_len``) are plain ints. ``seed`` (0 for ``check``) picks the values, never
+the sizes or what a case is there to test: every seed keeps logits large
+enough to overflow ``exp`` without the max subtraction, ids that repeat
+within a batch, an Adagrad step from a zero sum of squares and one with a
+large ``eps``, a stream whose length is a multiple of the chunk length, and
+bigram data in which some validation pairs never occur in training. The named
+sizes of a case all differ, so that a transposed result fails on its shape.
+"""
 
 from __future__ import annotations
 
-from companion.exercises.checking import Exercise
+import numpy as np
 
-EXERCISES: dict[str, Exercise] = {}
+from companion.exercises.checking import Case, Exercise
+from companion.solutions import ch09 as solutions
+
+# --- softmax cross-entropy ------------------------------------------------------------
+
+# (B, V, logit scale): the third case overflows exp without the max subtraction.
+SOFTMAX_SIZES = [(1, 3, 2.0), (4, 5, 2.0), (3, 6, 400.0), (5, 2, 3.0)]
+
+
+def softmax_cases(seed: int = 0) -> list[Case]:
+    """Cases of softmax_cross_entropy: logits (B, V) and integer targets (B,)."""
+    cases = []
+    for i, (B, V, scale) in enumerate(SOFTMAX_SIZES):
+        rng = np.random.default_rng((seed, i))
+        logits = rng.normal(scale=scale, size=(B, V))
+        targets = rng.integers(0, V, size=B)
+        name = f"B={B}, V={V}" + (", large logits" if scale > 10 else "")
+        cases.append(Case(name, {"logits": logits, "targets": targets}, {"B": B, "V": V}))
+    return cases
+
+
+# --- embedding backward ---------------------------------------------------------------
+
+EMBEDDING_SIZES = [(4, 1, 3, 6), (3, 2, 4, 5), (5, 3, 2, 7)]  # (T, B, E, V)
+
+
+def embedding_cases(seed: int = 0) -> list[Case]:
+    """Cases of embedding_backward: ids (T, B) with a repeated id, d_x (T, B, E), vocab_size."""
+    cases = []
+    for i, (T, B, E, V) in enumerate(EMBEDDING_SIZES):
+        rng = np.random.default_rng((seed, i))
+        ids = rng.integers(0, V, size=(T, B))
+        ids[1, 0] = ids[0, 0]  # at least one id occurs twice
+        kwargs = {"ids": ids, "d_x": rng.uniform(-1.0, 1.0, size=(T, B, E)), "vocab_size": V}
+        cases.append(Case(f"T={T}, B={B}, E={E}, V={V}", kwargs, {"T": T, "B": B, "E": E, "V": V}))
+    return cases
+
+
+# --- Adagrad --------------------------------------------------------------------------
+
+# (H, D, lr, eps, first step): the first case starts from sum_sq = 0, the last has a large eps.
+ADAGRAD_SIZES = [(3, 4, 0.1, 1e-10, True), (4, 2, 0.05, 1e-10, False), (2, 5, 0.1, 0.5, False)]
+
+
+def adagrad_cases(seed: int = 0) -> list[Case]:
+    """Cases of adagrad_step: param, grad, sum_sq (H, D), and float64 lr and eps."""
+    cases = []
+    for i, (H, D, lr, eps, first) in enumerate(ADAGRAD_SIZES):
+        rng = np.random.default_rng((seed, i))
+        sum_sq = np.zeros((H, D)) if first else rng.uniform(0.0, 2.0, size=(H, D))
+        kwargs = {
+            "param": rng.uniform(-1.0, 1.0, size=(H, D)),
+            "grad": rng.uniform(-1.0, 1.0, size=(H, D)),
+            "sum_sq": sum_sq,
+            "lr": np.float64(lr),
+            "eps": np.float64(eps),
+        }
+        name = f"H={H}, D={D}, lr={lr}, eps={eps:g}" + (", first step" if first else "")
+        cases.append(Case(name, kwargs, {"H": H, "D": D}))
+    return cases
+
+
+# --- truncated BPTT chunks ------------------------------------------------------------
+
+# (N, B, T): in the last two cases L = N // B is a multiple of T, so K = (L - 1) // T < L // T.
+CHUNK_SIZES = [(23, 1, 4), (50, 2, 5), (70, 3, 4), (84, 4, 3)]
+
+
+def chunk_cases(seed: int = 0) -> list[Case]:
+    """Cases of truncated_bptt_chunks: N distinct ids, so that any mix-up shows."""
+    cases = []
+    for i, (N, B, T) in enumerate(CHUNK_SIZES):
+        ids = np.random.default_rng((seed, i)).permutation(N)
+        K = (N // B - 1) // T
+        kwargs = {"ids": ids, "batch_size": B, "seq_len": T}
+        cases.append(Case(f"N={N}, B={B}, T={T}", kwargs, {"K": K, "T": T, "B": B}))
+    return cases
+
+
+# --- bigram baseline ------------------------------------------------------------------
+
+BIGRAM_SIZES = [(40, 12, 3, 1.0), (200, 50, 5, 0.5), (600, 120, 8, 0.1)]  # (N_train, N_valid, V, alpha)
+
+
+def _markov_ids(rng: np.random.Generator, transition: np.ndarray, n: int) -> np.ndarray:
+    """n ids of a Markov chain with rows of ``transition`` as next-id distributions."""
+    ids = np.empty(n, dtype=np.int64)
+    ids[0] = rng.integers(len(transition))
+    for t in range(1, n):
+        ids[t] = rng.choice(len(transition), p=transition[ids[t - 1]])
+    return ids
+
+
+def bigram_cases(seed: int = 0) -> list[Case]:
+    """Cases of bigram_bits_per_character: train and validation ids from one Markov chain.
+
+    The chain has uneven transition probabilities, so that fitting the wrong
+    counts or normalising the wrong axis changes the answer; with short
+    training text some validation pairs are unseen, so the smoothing matters.
+    """
+    cases = []
+    for i, (n_train, n_valid, V, alpha) in enumerate(BIGRAM_SIZES):
+        rng = np.random.default_rng((seed, i))
+        transition = rng.dirichlet(np.full(V, 0.5), size=V)
+        ids = _markov_ids(rng, transition, n_train + n_valid)
+        kwargs = {"train_ids": ids[:n_train], "valid_ids": ids[n_train:], "vocab_size": V, "alpha": np.float64(alpha)}
+        cases.append(Case(f"N_train={n_train}, N_valid={n_valid}, V={V}, alpha={alpha}", kwargs, {}))
+    return cases
+
+
+EXERCISES: dict[str, Exercise] = {
+    "ch09.softmax_cross_entropy": Exercise(
+        id="ch09.softmax_cross_entropy",
+        title="Softmax cross-entropy and its gradient, without overflow",
+        reference=solutions.softmax_cross_entropy,
+        make_cases=softmax_cases,
+        outputs=("loss", "dlogits"),
+        shapes=((), ("B", "V")),
+    ),
+    "ch09.embedding_backward": Exercise(
+        id="ch09.embedding_backward",
+        title="The gradient of an embedding: a scatter-add",
+        reference=solutions.embedding_backward,
+        make_cases=embedding_cases,
+        outputs=("dW",),
+        shapes=(("V", "E"),),
+    ),
+    "ch09.adagrad_step": Exercise(
+        id="ch09.adagrad_step",
+        title="One Adagrad step",
+        reference=solutions.adagrad_step,
+        make_cases=adagrad_cases,
+        outputs=("new_param", "new_sum_sq"),
+        shapes=(("H", "D"), ("H", "D")),
+    ),
+    "ch09.truncated_bptt_chunks": Exercise(
+        id="ch09.truncated_bptt_chunks",
+        title="Parallel streams and chunks for truncated BPTT",
+        reference=solutions.truncated_bptt_chunks,
+        make_cases=chunk_cases,
+        outputs=("inputs", "targets"),
+        shapes=(("K", "T", "B"), ("K", "T", "B")),
+        kinds=("int", "int"),
+    ),
+    "ch09.bigram_bits_per_character": Exercise(
+        id="ch09.bigram_bits_per_character",
+        title="A bigram baseline in bits per character",
+        reference=solutions.bigram_bits_per_character,
+        make_cases=bigram_cases,
+        outputs=("bpc",),
+        shapes=((),),
+    ),
+}

@@ -2,6 +2,11 @@
 
 Every request to a host other than the local server is aborted and recorded,
 so a test sees the book exactly as a reader with no network would.
+
+The sites and the table of contents can be pointed elsewhere (to test a build
+made into another folder): BOOK_HTML (default _build/html), STUDENT_HTML
+(default _build/student/_build/html, from ``make book-student``) and BOOK_TOC
+(default _toc.yml).
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-SITE = REPO / "_build" / "html"
+SITE = Path(os.environ.get("BOOK_HTML", REPO / "_build" / "html"))
+STUDENT_SITE = Path(os.environ.get("STUDENT_HTML", REPO / "_build" / "student" / "_build" / "html"))
+TOC = Path(os.environ.get("BOOK_TOC", REPO / "_toc.yml"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -25,11 +32,21 @@ CHROMIUM_ARGS = [
 
 
 def toc_pages() -> list[str]:
-    """Paths (relative to the site, without .html) of every page in _toc.yml."""
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    """Paths (relative to the site, without .html) of every page in the table of contents, at any depth."""
+    toc = yaml.safe_load(TOC.read_text(encoding="utf-8"))
     pages = [toc["root"]]
-    for part in toc.get("parts", []):
-        pages += [chapter["file"] for chapter in part.get("chapters", [])]
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                pages.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc.get("parts", toc.get("chapters", [])))
     return pages
 
 
@@ -38,16 +55,26 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site_url():
-    if not (SITE / "index.html").exists():
-        pytest.fail(f"{SITE} has no index.html: build the book first (make book)")
-    handler = functools.partial(QuietHandler, directory=str(SITE))
+def serve(site: Path, what: str):
+    """Serve ``site`` on a free localhost port; yields its URL."""
+    if not (site / "index.html").exists():
+        pytest.fail(f"{site} has no index.html: build {what} first")
+    handler = functools.partial(QuietHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    yield from serve(SITE, "the book (make book)")
+
+
+@pytest.fixture(scope="session")
+def student_site_url():
+    yield from serve(STUDENT_SITE, "the student edition (make book-student)")
 
 
 @pytest.fixture(scope="session")
@@ -93,6 +120,12 @@ class OfflinePage:
         self.page.goto(f"{self.site_url}/{path}", wait_until="load")
         return self.page
 
+    def assert_clean(self) -> None:
+        """No script errors, no failed requests, no attempt to reach another host."""
+        assert self.errors == [], f"JavaScript errors: {self.errors}"
+        assert self.failed == [], f"failed requests: {self.failed}"
+        assert self.blocked == [], f"requests to other hosts: {self.blocked}"
+
     def close(self):
         self.context.close()
 
@@ -100,5 +133,12 @@ class OfflinePage:
 @pytest.fixture
 def offline_page(browser, site_url):
     page = OfflinePage(browser, site_url)
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def student_offline_page(browser, student_site_url):
+    page = OfflinePage(browser, student_site_url)
     yield page
     page.close()
