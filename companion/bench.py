@@ -6,9 +6,13 @@ prints the best of several runs of
 - the NumPy LSTM (``companion.numpy_rnn``), forward only and forward + backward;
 - ``torch.nn.LSTM`` on the same weights and inputs, in the same process, with
   as many threads as this process may use;
-- the per-sequence loop: the NumPy LSTM called with B = 1, once per sequence,
-  which is how code written for one sequence at a time (column vectors, as in
-  many tutorials) processes a batch.
+- the per-sequence loop: the NumPy LSTM called with B = 1, once per sequence.
+  Same code, same arithmetic: the ratio is the pure gain of batching;
+- the seeds' loop (forward only): one sequence at a time written the way the
+  tutorials this course grew from write it, with column vectors, the input
+  and state stacked as ``[x; h]`` at every step and four separate gate
+  matrices. It computes the same function (a test checks it) but adds, to the
+  cost of not batching, the cost of not fusing the gates.
 
 Timings depend on the machine and on what else runs on it; the best of
 several repeats is the least disturbed estimate. Chapter 10 reuses
@@ -60,6 +64,7 @@ class Timing:
     torch_both: float
     loop_forward: float
     loop_both: float
+    seed_loop_forward: float = float("nan")
 
 
 def available_threads() -> int:
@@ -120,14 +125,14 @@ def numpy_step(x: np.ndarray, weights: dict[str, np.ndarray], d_outputs: np.ndar
         lstm_backward(d_outputs, cache)
 
 
-def time_numpy(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32) -> float:
-    """Best time of the batched NumPy LSTM on ``shape``: forward, or forward + backward."""
+def numpy_runner(shape: Shape, backward: bool, dtype=np.float32) -> Callable[[], None]:
+    """A function that runs the batched NumPy LSTM once on ``shape``: forward, or forward + backward."""
     x, weights, d_outputs = make_problem(shape, dtype)
-    return best_time(lambda: numpy_step(x, weights, d_outputs if backward else None), repeats)
+    return lambda: numpy_step(x, weights, d_outputs if backward else None)
 
 
-def time_per_sequence(shape: Shape, backward: bool, repeats: int = 3, dtype=np.float32) -> float:
-    """Best time of the per-sequence loop: the NumPy LSTM called with B = 1 for each of the B sequences."""
+def per_sequence_runner(shape: Shape, backward: bool, dtype=np.float32) -> Callable[[], None]:
+    """A function that runs the per-sequence loop once: the NumPy LSTM called with B = 1 for each sequence."""
     x, weights, d_outputs = make_problem(shape, dtype)
     # Each sequence as its own (T, 1, D) array, sliced before timing, as if it came alone.
     xs = [np.ascontiguousarray(x[:, b : b + 1]) for b in range(shape.B)]
@@ -137,11 +142,59 @@ def time_per_sequence(shape: Shape, backward: bool, repeats: int = 3, dtype=np.f
         for x_b, d_b in zip(xs, ds):
             numpy_step(x_b, weights, d_b if backward else None)
 
-    return best_time(loop, repeats)
+    return loop
 
 
-def time_torch(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32) -> float:
-    """Best time of ``torch.nn.LSTM`` on the same problem: forward (no autograd), or forward + backward.
+def seed_style_gates(weights: dict[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The LSTM's weights as the seeds hold them: per gate (i, f, g, o) a matrix (H, D + H) and a bias (H, 1)."""
+    H = weights["W_hh"].shape[1]
+    gates = []
+    for k in range(4):
+        rows = slice(k * H, (k + 1) * H)
+        W = np.hstack([weights["W_ih"][rows], weights["W_hh"][rows]])
+        b = (weights["b_ih"][rows] + weights["b_hh"][rows]).reshape(H, 1)
+        gates.append((W, b))
+    return gates
+
+
+def _seed_sigmoid(a: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(a, -500, 500)))
+
+
+def seed_style_forward(x_seq: np.ndarray, gates: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """One sequence ``x_seq: (T, D)`` through the LSTM in the seeds' style; returns the states ``(T, H)``."""
+    (W_i, b_i), (W_f, b_f), (W_g, b_g), (W_o, b_o) = gates
+    H = b_i.shape[0]
+    h = np.zeros((H, 1), dtype=x_seq.dtype)
+    c = np.zeros((H, 1), dtype=x_seq.dtype)
+    states = np.empty((x_seq.shape[0], H), dtype=x_seq.dtype)
+    for t in range(x_seq.shape[0]):
+        z = np.vstack((x_seq[t].reshape(-1, 1), h))
+        i = _seed_sigmoid(W_i @ z + b_i)
+        f = _seed_sigmoid(W_f @ z + b_f)
+        g = np.tanh(W_g @ z + b_g)
+        o = _seed_sigmoid(W_o @ z + b_o)
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        states[t] = h[:, 0]
+    return states
+
+
+def seed_loop_runner(shape: Shape, dtype=np.float32) -> Callable[[], None]:
+    """A function that runs the seeds'-style forward loop once over the B sequences of ``shape``."""
+    x, weights, _ = make_problem(shape, dtype)
+    gates = seed_style_gates(weights)
+    sequences = [np.ascontiguousarray(x[:, b]) for b in range(shape.B)]
+
+    def loop() -> None:
+        for x_b in sequences:
+            seed_style_forward(x_b, gates)
+
+    return loop
+
+
+def torch_runner(shape: Shape, backward: bool, dtype=np.float32) -> Callable[[], None]:
+    """A function that runs ``torch.nn.LSTM`` once on the same problem: forward (no autograd), or forward + backward.
 
     The backward pass computes the gradients of the weights and of ``x``, as
     the NumPy backward does. Torch uses its current number of threads (see
@@ -164,42 +217,70 @@ def time_torch(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32)
             outputs, _ = module(x_t)
             outputs.backward(d_t)
 
-    return best_time(both if backward else forward, repeats)
+    return both if backward else forward
 
 
-def measure(shape: Shape, repeats: int = 5, loop_repeats: int = 3, threads: int | None = None) -> Timing:
+def time_numpy(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32) -> float:
+    """Best time in seconds of the batched NumPy LSTM on ``shape``: forward, or forward + backward."""
+    return best_time(numpy_runner(shape, backward, dtype), repeats)
+
+
+def time_per_sequence(shape: Shape, backward: bool, repeats: int = 3, dtype=np.float32) -> float:
+    """Best time in seconds of the per-sequence loop over the B sequences of ``shape``."""
+    return best_time(per_sequence_runner(shape, backward, dtype), repeats)
+
+
+def time_torch(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32) -> float:
+    """Best time in seconds of ``torch.nn.LSTM`` on ``shape``: forward, or forward + backward."""
+    return best_time(torch_runner(shape, backward, dtype), repeats)
+
+
+def measure(
+    shape: Shape, repeats: int = 4, loop_repeats: int = 1, passes: int = 3, threads: int | None = None
+) -> Timing:
     """All six timings for one shape, with NumPy and torch on ``threads`` threads (``None``: all cores).
 
-    NumPy and torch run in separate blocks with a pause between them, so that
-    the worker threads one library leaves spinning do not slow the other.
+    Each method is timed in a block of consecutive runs (one warm-up, then
+    ``repeats``, or ``loop_repeats`` for the slow loop), as a training loop
+    would call it. The blocks are repeated in ``passes`` passes spread over
+    time and the best run is kept, so that a burst of work from other programs
+    spoils one pass rather than every run of a method. Before each library's
+    blocks the process pauses, so that the worker threads the previous library
+    left spinning do not slow the next.
     """
+    runners = {}
+    for backward, suffix in [(False, "forward"), (True, "both")]:
+        runners[f"numpy_{suffix}"] = numpy_runner(shape, backward)
+        runners[f"loop_{suffix}"] = per_sequence_runner(shape, backward)
+        runners[f"torch_{suffix}"] = torch_runner(shape, backward)
+    runners["seed_loop_forward"] = seed_loop_runner(shape)
+    best = dict.fromkeys(runners, float("inf"))
     with limit_threads(threads):
-        numpy_forward = time_numpy(shape, False, repeats)
-        numpy_both = time_numpy(shape, True, repeats)
-        loop_forward = time_per_sequence(shape, False, loop_repeats)
-        loop_both = time_per_sequence(shape, True, loop_repeats)
-        time.sleep(0.2)
-        torch_forward = time_torch(shape, False, repeats)
-        torch_both = time_torch(shape, True, repeats)
-        time.sleep(0.2)
-    return Timing(shape, numpy_forward, numpy_both, torch_forward, torch_both, loop_forward, loop_both)
+        for _ in range(passes):
+            for library in ("numpy", "loop", "seed_loop", "torch"):
+                time.sleep(0.1)
+                for name in [name for name in runners if name.startswith(f"{library}_")]:
+                    n = repeats if library in ("numpy", "torch") else loop_repeats
+                    best[name] = min(best[name], best_time(runners[name], n))
+    return Timing(shape, **best)
 
 
 def format_table(timings: list[Timing]) -> str:
     """A plain-text table: milliseconds per call, the NumPy/torch ratio and the speed-up of batching."""
     header = (
         f"{'shape':<28} {'pass':<10} {'NumPy ms':>9} {'torch ms':>9} {'NumPy/torch':>12} "
-        f"{'loop ms':>9} {'loop/batched':>13}"
+        f"{'loop ms':>9} {'loop/batched':>13} {'seeds ms':>9} {'seeds/batched':>14}"
     )
     lines = [header, "-" * len(header)]
     for t in timings:
-        for label, ours, theirs, loop in [
-            ("forward", t.numpy_forward, t.torch_forward, t.loop_forward),
-            ("fwd+bwd", t.numpy_both, t.torch_both, t.loop_both),
+        for label, ours, theirs, loop, seeds in [
+            ("forward", t.numpy_forward, t.torch_forward, t.loop_forward, t.seed_loop_forward),
+            ("fwd+bwd", t.numpy_both, t.torch_both, t.loop_both, float("nan")),
         ]:
+            seed_columns = f"{'-':>9} {'-':>14}" if np.isnan(seeds) else f"{1e3 * seeds:9.1f} {seeds / ours:13.1f}x"
             lines.append(
                 f"{str(t.shape):<28} {label:<10} {1e3 * ours:9.2f} {1e3 * theirs:9.2f} {ours / theirs:11.2f}x "
-                f"{1e3 * loop:9.1f} {loop / ours:12.1f}x"
+                f"{1e3 * loop:9.1f} {loop / ours:12.1f}x {seed_columns}"
             )
     return "\n".join(lines)
 
@@ -211,20 +292,24 @@ def _load() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time the NumPy LSTM against torch.nn.LSTM (float32).")
-    parser.add_argument("--repeats", type=int, default=7, help="timed runs per measurement; the best is kept")
-    parser.add_argument("--loop-repeats", type=int, default=3, help="timed runs of the slow per-sequence loop")
+    parser.add_argument("--repeats", type=int, default=4, help="timed runs in a block; the best is kept")
+    parser.add_argument("--loop-repeats", type=int, default=1, help="timed runs of the slow per-sequence loop in a block")
+    parser.add_argument("--passes", type=int, default=3, help="passes over every block, spread over time")
     parser.add_argument("--threads", type=int, default=None, help="threads for NumPy's BLAS and torch (default: all cores)")
-    parser.add_argument("--quick", action="store_true", help="tiny shapes, one repeat: a smoke test")
+    parser.add_argument("--quick", action="store_true", help="tiny shapes, one run each: a smoke test")
     args = parser.parse_args(argv)
-    if args.repeats < 1 or args.loop_repeats < 1 or (args.threads is not None and args.threads < 1):
-        parser.error("--repeats, --loop-repeats and --threads must be at least 1")
+    if min(args.repeats, args.loop_repeats, args.passes) < 1 or (args.threads is not None and args.threads < 1):
+        parser.error("--repeats, --loop-repeats, --passes and --threads must be at least 1")
     shapes = QUICK_SHAPES if args.quick else SHAPES
-    repeats, loop_repeats = (1, 1) if args.quick else (args.repeats, args.loop_repeats)
+    repeats, loop_repeats, passes = (1, 1, 1) if args.quick else (args.repeats, args.loop_repeats, args.passes)
     threads = args.threads or available_threads()
-    print(f"float32, best of {repeats} runs ({loop_repeats} for the loop); {threads} thread(s) for NumPy's BLAS and torch")
+    print(f"float32; best of {passes} passes of {repeats} runs ({loop_repeats} for the loop), each after a warm-up run; "
+          f"{threads} thread(s) for NumPy's BLAS and torch")
     print(f"NumPy {np.__version__}, torch {torch.__version__}; load average {_load()}")
-    print("loop: the NumPy LSTM called with B = 1 once per sequence; loop/batched is the speed-up of batching\n")
-    timings = [measure(shape, repeats, loop_repeats, args.threads) for shape in shapes]
+    print("loop: the NumPy LSTM called with B = 1 once per sequence; loop/batched is the speed-up of batching alone")
+    print("seeds: one sequence at a time in the seeds' style (column vectors, [x; h] stacked, four gate matrices),")
+    print("       forward only, as the seeds show no LSTM backward; seeds/batched adds the gain of fusing the gates\n")
+    timings = [measure(shape, repeats, loop_repeats, passes, args.threads) for shape in shapes]
     print(format_table(timings))
     return 0
 

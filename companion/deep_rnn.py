@@ -85,7 +85,10 @@ class DeepCache(NamedTuple):
 # ----------------------------------------------------------- one direction
 
 
-def direction_forward(cell, x, h0, c0, weights, reverse: bool, nonlinearity: str = "tanh"):
+def direction_forward(
+    cell: str, x: np.ndarray, h0: np.ndarray | None, c0: np.ndarray | None, weights: dict[str, np.ndarray],
+    reverse: bool, nonlinearity: str = "tanh",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple]:
     """One direction of one layer: ``outputs: (T, B, H)`` in the input's time order, ``h_T``, ``c_T`` and the cache.
 
     ``reverse=True`` runs the cell over ``x[::-1]``, from the last step to the
@@ -95,16 +98,19 @@ def direction_forward(cell, x, h0, c0, weights, reverse: bool, nonlinearity: str
     """
     if reverse:
         x = x[::-1]
+    c_T = None
     if cell == "lstm":
         outputs, (h_T, c_T), cache = lstm_forward(x, h0, c0, **weights)
     elif cell == "gru":
-        (outputs, h_T, cache), c_T = gru_forward(x, h0, **weights), None
+        outputs, h_T, cache = gru_forward(x, h0, **weights)
     else:
-        (outputs, h_T, cache), c_T = rnn_forward(x, h0, **weights, nonlinearity=nonlinearity), None
+        outputs, h_T, cache = rnn_forward(x, h0, **weights, nonlinearity=nonlinearity)
     return (outputs[::-1] if reverse else outputs), h_T, c_T, cache
 
 
-def direction_backward(cell, d_outputs, cache, d_hT, d_cT, reverse: bool) -> dict[str, np.ndarray]:
+def direction_backward(
+    cell: str, d_outputs: np.ndarray, cache: tuple, d_hT: np.ndarray | None, d_cT: np.ndarray | None, reverse: bool
+) -> dict[str, np.ndarray]:
     """Backward pass of :func:`direction_forward`; ``d_outputs: (T, B, H)`` in the input's time order.
 
     A reversed direction saw the sequence backwards, so its upstream gradient
@@ -128,7 +134,7 @@ def direction_backward(cell, d_outputs, cache, d_hT, d_cT, reverse: bool) -> dic
 
 
 def _validate(cell, x, weights, num_layers, bidirectional, h0, c0, nonlinearity):
-    """Check every argument of :func:`deep_forward` once; return ``x, h0, c0`` as arrays (zeros for ``None``)."""
+    """Check every argument of :func:`deep_forward` once; return ``x``, ``h0``, ``c0`` (``None`` stays ``None``) and H."""
     if cell not in _GATES:
         raise ValueError(f'cell must be "rnn", "lstm" or "gru"; got {cell!r}')
     if nonlinearity not in ("tanh", "relu"):

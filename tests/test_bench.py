@@ -30,10 +30,10 @@ def test_timings_are_positive_for_every_method():
 
 def test_format_table_divides_the_right_numbers():
     timing = Timing(Shape(10, 4, 3, 5), numpy_forward=0.002, numpy_both=0.006, torch_forward=0.001,
-                    torch_both=0.004, loop_forward=0.02, loop_both=0.03)
+                    torch_both=0.004, loop_forward=0.02, loop_both=0.03, seed_loop_forward=0.05)
     forward, both = format_table([timing]).splitlines()[2:]
-    assert forward.split()[-4:] == ["1.00", "2.00x", "20.0", "10.0x"]
-    assert both.split()[-4:] == ["4.00", "1.50x", "30.0", "5.0x"]
+    assert forward.split()[-6:] == ["1.00", "2.00x", "20.0", "10.0x", "50.0", "25.0x"]
+    assert both.split()[-6:] == ["4.00", "1.50x", "30.0", "5.0x", "-", "-"]
 
 
 def test_best_time_takes_the_minimum_and_rejects_zero_repeats():
@@ -61,6 +61,16 @@ def test_the_per_sequence_loop_computes_what_the_batch_computes():
 
 
 def test_bad_arguments_are_refused(capsys):
-    with pytest.raises(SystemExit):
-        main(["--repeats", "0"])
-    assert "--repeats, --loop-repeats and --threads must be at least 1" in capsys.readouterr().err
+    for bad in (["--repeats", "0"], ["--threads", "0"]):
+        with pytest.raises(SystemExit):
+            main(bad)
+        assert "--repeats, --loop-repeats, --passes and --threads must be at least 1" in capsys.readouterr().err
+
+
+def test_the_seeds_style_loop_computes_what_the_batch_computes():
+    # Four gate matrices on stacked [x; h] column vectors: the same function, written the seeds' way.
+    x, weights, _ = make_problem(Shape(T=6, B=4, D=3, H=5), dtype=np.float64)
+    batched, _, _ = lstm_forward(x, None, None, **weights)
+    gates = bench.seed_style_gates(weights)
+    for b in range(4):
+        np.testing.assert_allclose(bench.seed_style_forward(x[:, b], gates), batched[:, b], rtol=0, atol=1e-14)
