@@ -20,12 +20,6 @@ from companion.gradcheck import gradcheck
 from companion.solutions import ch07 as solutions
 
 
-@pytest.fixture(autouse=True)
-def not_strict(monkeypatch):
-    # A developer's shell may export COMPANION_STRICT=1; the tests below set it themselves.
-    monkeypatch.delenv("COMPANION_STRICT", raising=False)
-
-
 def message_of(exercise_id: str, fn) -> str:
     result = check_exercise(get_exercise(exercise_id), fn)
     assert not result.passed

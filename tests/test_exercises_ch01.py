@@ -10,11 +10,6 @@ from companion.exercises.checking import check_exercise
 from companion.solutions import ch01 as solutions
 
 
-@pytest.fixture(autouse=True)
-def not_strict(monkeypatch):
-    monkeypatch.delenv("COMPANION_STRICT", raising=False)
-
-
 def message_of(exercise_id: str, fn) -> str:
     result = check_exercise(get_exercise(exercise_id), fn)
     assert not result.passed

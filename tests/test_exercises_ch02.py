@@ -13,11 +13,6 @@ from companion.solutions import ch02 as solutions
 from companion.statland import backward, forward
 
 
-@pytest.fixture(autouse=True)
-def not_strict(monkeypatch):
-    monkeypatch.delenv("COMPANION_STRICT", raising=False)
-
-
 def message_of(exercise_id: str, fn) -> str:
     result = check_exercise(get_exercise(exercise_id), fn)
     assert not result.passed

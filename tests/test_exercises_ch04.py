@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from companion.exercises import get_exercise
 from companion.exercises.checking import check_exercise
 from companion.optim import clip_grad_norm
 from companion.solutions import ch04 as solutions
-
-
-@pytest.fixture(autouse=True)
-def not_strict(monkeypatch):
-    monkeypatch.delenv("COMPANION_STRICT", raising=False)
 
 
 def message_of(exercise_id: str, fn) -> str:

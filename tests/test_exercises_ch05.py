@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pytest
 import torch
 
 from companion.exercises import get_exercise
@@ -13,11 +12,6 @@ from companion.exercises.checking import check_exercise
 from companion.numpy_rnn import gru_step_forward, lstm_step_forward
 from companion.solutions import ch05 as solutions
 from companion.torch_bridge import weights_to_torch
-
-
-@pytest.fixture(autouse=True)
-def not_strict(monkeypatch):
-    monkeypatch.delenv("COMPANION_STRICT", raising=False)
 
 
 def message_of(exercise_id: str, fn) -> str:

@@ -20,11 +20,6 @@ from companion.solutions import ch06 as solutions
 CH06 = [exercise_id for exercise_id in EXERCISES if exercise_id.startswith("ch06.")]
 
 
-@pytest.fixture(autouse=True)
-def not_strict(monkeypatch):
-    monkeypatch.delenv("COMPANION_STRICT", raising=False)
-
-
 def message_of(exercise_id: str, fn, seed: int = 0) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # overflow and log(0) in the wrong versions

@@ -17,11 +17,6 @@ from companion.solutions import ch08 as solutions
 EPS = 1e-5
 
 
-@pytest.fixture(autouse=True)
-def not_strict(monkeypatch):
-    monkeypatch.delenv("COMPANION_STRICT", raising=False)
-
-
 def message_of(exercise_id: str, fn) -> str:
     result = check_exercise(get_exercise(exercise_id), fn)
     assert not result.passed

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from companion.exercises import get_exercise
 from companion.exercises.checking import check_exercise
 from companion.solutions import ch10 as solutions
-
-
-@pytest.fixture(autouse=True)
-def not_strict(monkeypatch):
-    monkeypatch.delenv("COMPANION_STRICT", raising=False)
 
 
 def message_of(exercise_id: str, fn) -> str:
