@@ -56,7 +56,7 @@ from companion import __version__
 from companion.course_map import CHAPTERS, chapter
 from companion.exercises import EXERCISES
 from companion.exercises.checking import Case, Exercise, Raised, check_exercise, judge
-from companion.exercises.notebooks import EXERCISE_TAG
+from companion.exercises.notebooks import exercise_cells, read_notebook
 
 WORKER = Path(__file__).with_name("grading_worker.py")
 SITE_PACKAGES = str(Path(np.__file__).resolve().parents[1])
@@ -163,10 +163,7 @@ def released_cell_ids(exercises_dir: Path = EXERCISES_DIR) -> dict[str, str]:
     """``{exercise id: cell id}`` in the course's own notebooks, the cells that ``release`` hands out."""
     ids = {}
     for path in sorted(exercises_dir.glob("ch*.ipynb")):
-        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
-            for tag in cell.get("metadata", {}).get("tags", []):
-                if EXERCISE_TAG.match(tag) and "id" in cell:
-                    ids[tag] = cell["id"]
+        ids.update({exercise_id: cell.id for exercise_id, cell in exercise_cells(read_notebook(path)).items() if "id" in cell})
     return ids
 
 

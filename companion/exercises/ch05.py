@@ -54,22 +54,23 @@ def sigmoid_cases(seed: int = 0) -> list[Case]:
     return cases
 
 
-def lstm_cases(seed: int = 0) -> list[Case]:
-    """Cases of lstm_step, one per entry of STEP_SIZES."""
+def _step_cases(gates: int, with_cell: bool, seed: int) -> list[Case]:
+    """Cases of a gated step with ``gates`` blocks of H rows, one per entry of STEP_SIZES."""
     cases = []
     for i, (B, D, H) in enumerate(STEP_SIZES):
-        inputs = _gated_inputs(B, D, H, 4, (seed, i), with_cell=True)
+        inputs = _gated_inputs(B, D, H, gates, (seed, i), with_cell=with_cell)
         cases.append(Case(f"B={B}, D={D}, H={H}", inputs, {"B": B, "D": D, "H": H}))
     return cases
+
+
+def lstm_cases(seed: int = 0) -> list[Case]:
+    """Cases of lstm_step: four gates and a cell state."""
+    return _step_cases(4, with_cell=True, seed=seed)
 
 
 def gru_cases(seed: int = 0) -> list[Case]:
-    """Cases of gru_step and gru_step_cho, one per entry of STEP_SIZES."""
-    cases = []
-    for i, (B, D, H) in enumerate(STEP_SIZES):
-        inputs = _gated_inputs(B, D, H, 3, (seed, i), with_cell=False)
-        cases.append(Case(f"B={B}, D={D}, H={H}", inputs, {"B": B, "D": D, "H": H}))
-    return cases
+    """Cases of gru_step and gru_step_cho: three gates, no cell state."""
+    return _step_cases(3, with_cell=False, seed=seed)
 
 
 def path_cases(seed: int = 0) -> list[Case]:
