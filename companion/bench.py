@@ -16,7 +16,8 @@ prints the best of several runs of
 
 Timings depend on the machine and on what else runs on it; the best of
 several repeats is the least disturbed estimate. Chapter 10 reuses
-``time_numpy``, ``time_torch`` and ``time_per_sequence`` with smaller repeat counts.
+``time_numpy``, ``time_torch``, ``time_per_sequence`` and ``time_seed_loop``
+with smaller repeat counts.
 """
 
 from __future__ import annotations
@@ -161,13 +162,19 @@ def _seed_sigmoid(a: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(a, -500, 500)))
 
 
-def seed_style_forward(x_seq: np.ndarray, gates: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """One sequence ``x_seq: (T, D)`` through the LSTM in the seeds' style; returns the states ``(T, H)``."""
+def seed_style_forward(x_seq: np.ndarray, gates: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """One sequence ``x_seq: (T, D)`` through the LSTM in the seeds' style; returns the states h and c, both ``(T, H)``.
+
+    Like the seeds' LSTM, it keeps the cell state of every step as well as
+    the hidden state (the batched code keeps both in its cache); unlike it,
+    it has no output layer, since ``torch.nn.LSTM`` and ``lstm_forward`` have none.
+    """
     (W_i, b_i), (W_f, b_f), (W_g, b_g), (W_o, b_o) = gates
     H = b_i.shape[0]
     h = np.zeros((H, 1), dtype=x_seq.dtype)
     c = np.zeros((H, 1), dtype=x_seq.dtype)
-    states = np.empty((x_seq.shape[0], H), dtype=x_seq.dtype)
+    hidden_states = np.empty((x_seq.shape[0], H), dtype=x_seq.dtype)
+    cell_states = np.empty((x_seq.shape[0], H), dtype=x_seq.dtype)
     for t in range(x_seq.shape[0]):
         z = np.vstack((x_seq[t].reshape(-1, 1), h))
         i = _seed_sigmoid(W_i @ z + b_i)
@@ -176,8 +183,9 @@ def seed_style_forward(x_seq: np.ndarray, gates: list[tuple[np.ndarray, np.ndarr
         o = _seed_sigmoid(W_o @ z + b_o)
         c = f * c + i * g
         h = o * np.tanh(c)
-        states[t] = h[:, 0]
-    return states
+        hidden_states[t] = h[:, 0]
+        cell_states[t] = c[:, 0]
+    return hidden_states, cell_states
 
 
 def seed_loop_runner(shape: Shape, dtype=np.float32) -> Callable[[], None]:
@@ -228,6 +236,11 @@ def time_numpy(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32)
 def time_per_sequence(shape: Shape, backward: bool, repeats: int = 3, dtype=np.float32) -> float:
     """Best time in seconds of the per-sequence loop over the B sequences of ``shape``."""
     return best_time(per_sequence_runner(shape, backward, dtype), repeats)
+
+
+def time_seed_loop(shape: Shape, repeats: int = 1, dtype=np.float32) -> float:
+    """Best time in seconds of the seeds'-style loop (forward only) over the B sequences of ``shape``."""
+    return best_time(seed_loop_runner(shape, dtype), repeats)
 
 
 def time_torch(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32) -> float:

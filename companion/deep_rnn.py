@@ -222,7 +222,7 @@ def deep_backward(d_outputs, cache: DeepCache, d_hn=None, d_cn=None) -> dict[str
     the LSTM), and of every weight under its PyTorch name.
     """
     dirs = 2 if cache.bidirectional else 1
-    H = cache.caches[0].W_hh.shape[1]
+    H = cache.caches[0].hs.shape[2]
     d_outputs = np.asarray(d_outputs)
     T, B = d_outputs.shape[:2]
     if d_outputs.shape != (T, B, dirs * H):

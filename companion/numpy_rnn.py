@@ -10,10 +10,13 @@ Conventions (shared with PyTorch, so its weights load without transposes):
   argument names, so ``companion.gradcheck.gradcheck`` reads naturally.
 
 Every model has a step function (one time step, the equations of the
-chapter) and a sequence function. The sequence functions do the same maths
-but hoist the input projections of all time steps into one big matmul before
-the time loop, and in backward compute the weight gradients with one big
-matmul after it: only ``h_{t-1} W_hh^T`` is truly sequential.
+chapter) and a sequence function. The sequence functions do the same maths,
+arranged for speed. The RNN and the GRU hoist the input projections of all
+time steps into one big matmul before the time loop, so that only
+``h_{t-1} W_hh^T`` is truly sequential. The LSTM instead stores the batch in
+columns and makes each step one product of ``[W_ih | W_hh | b]`` with the
+columns ``[x_t; h_{t-1}; 1]``. In backward, all three compute the weight
+gradients with one big matmul after the loop.
 """
 
 from __future__ import annotations
@@ -264,51 +267,56 @@ def _gate_scale(H: int, dtype) -> np.ndarray:
 
     As in :func:`_sigmoid`, sigmoid(a) = (1 + tanh(a/2)) / 2. So once the
     i, f, o pre-activations are multiplied by this scale, one tanh call serves
-    all four gates, and ``scale * tanh + (1 - scale)`` gives the gate values.
+    all four gates, and ``(1 + tanh) / 2`` on the rows of i, f, o gives their values.
     """
     scale = np.full(4 * H, 0.5, dtype=dtype)
     scale[2 * H : 3 * H] = 1
     return scale
 
 
-def _lstm_cell(pre, c_prev, h, c, tanh_c, scale) -> None:
-    """Turn scaled pre-activations ``pre: (B, 4H)`` into gate values i, f, g, o in place; write h, c and tanh(c).
+def _lstm_cell(pre, c_prev, h, c, tanh_c) -> None:
+    """Turn scaled pre-activations ``pre: (4H, B)`` into gate values i, f, g, o in place; write h, c and tanh(c).
 
-    ``pre`` must already be multiplied by ``scale`` (:func:`_gate_scale`):
-    :func:`lstm_forward` folds that factor into its weights once, before the
-    time loop. The outputs are given (slices of the sequence's buffers) so
-    that the loop allocates almost nothing.
+    Gates come first and the batch second: ``c_prev, h, c, tanh_c`` are
+    ``(H, B)``. With the batch in columns each gate is a contiguous block of
+    rows (``.T`` views of row-major ``(B, 4H)`` arrays work too, more slowly).
+    ``pre`` must already be multiplied by :func:`_gate_scale`, which
+    :func:`lstm_forward` folds into its weights once, before the time loop.
+    The outputs are given (slices of the sequence's buffers), so the loop allocates nothing.
     """
-    H = c_prev.shape[1]
+    H = c_prev.shape[0]
     np.tanh(pre, out=pre)
-    pre *= scale
-    pre += 1 - scale
-    i, f, g, o = pre[:, :H], pre[:, H : 2 * H], pre[:, 2 * H : 3 * H], pre[:, 3 * H :]
+    for sigmoid_rows in (pre[: 2 * H], pre[3 * H :]):  # i and f, then o
+        sigmoid_rows += 1
+        sigmoid_rows *= 0.5
+    i, f, g, o = pre[:H], pre[H : 2 * H], pre[2 * H : 3 * H], pre[3 * H :]
     np.multiply(f, c_prev, out=c)
-    c += i * g
+    np.multiply(i, g, out=tanh_c)  # tanh_c is scratch space until it gets its value
+    c += tanh_c
     np.tanh(c, out=tanh_c)
     np.multiply(o, tanh_c, out=h)
 
 
 def _lstm_cell_backward(dh, dc, gates, c_prev, tanh_c, d_pre) -> np.ndarray:
-    """Write the gradient of the pre-activations into ``d_pre: (B, 4H)``; return that of ``c_prev``.
+    """Write the gradient of the pre-activations into ``d_pre: (4H, B)``; return that of ``c_prev``.
 
-    ``dh: (B, H)`` is the whole gradient of h_t; ``dc: (B, H)`` the gradient
+    The layout is that of :func:`_lstm_cell`: gates first, batch second.
+    ``dh: (H, B)`` is the whole gradient of h_t; ``dc: (H, B)`` the gradient
     of c_t through c_{t+1} only. The derivatives are written with the gate
     values: sigmoid' = s (1 - s), tanh' = 1 - t^2, computed for the four gates
-    at once on whole ``(B, 4H)`` rows.
+    at once on the whole ``(4H, B)`` block.
     """
-    H = c_prev.shape[1]
-    i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    H = c_prev.shape[0]
+    i, f, g, o = gates[:H], gates[H : 2 * H], gates[2 * H : 3 * H], gates[3 * H :]
     dc = dc + dh * o * (1 - tanh_c * tanh_c)  # c_t also reaches the loss through h_t = o tanh(c_t)
     # The gradient of each gate value: i is multiplied by g, f by c_prev, g by i (in c_t), o by tanh(c_t) (in h_t)...
-    np.multiply(dc, g, out=d_pre[:, :H])
-    np.multiply(dc, c_prev, out=d_pre[:, H : 2 * H])
-    np.multiply(dc, i, out=d_pre[:, 2 * H : 3 * H])
-    np.multiply(dh, tanh_c, out=d_pre[:, 3 * H :])
+    np.multiply(dc, g, out=d_pre[:H])
+    np.multiply(dc, c_prev, out=d_pre[H : 2 * H])
+    np.multiply(dc, i, out=d_pre[2 * H : 3 * H])
+    np.multiply(dh, tanh_c, out=d_pre[3 * H :])
     # ...times the slope of the gate's nonlinearity, to reach its pre-activation.
     slope = gates * (1 - gates)
-    slope[:, 2 * H : 3 * H] = 1 - g * g
+    slope[2 * H : 3 * H] = 1 - g * g
     d_pre *= slope
     return dc * f
 
@@ -337,11 +345,10 @@ def lstm_step_forward(
     inputs = dict(x_t=x_t, h_prev=h_prev, c_prev=c_prev, W_ih=W_ih, W_hh=W_hh, b_ih=b_ih, b_hh=b_hh)
     a = _validate("lstm", inputs, ("h_prev", "c_prev"), True)
     c_prev = a["c_prev"]
-    scale = _gate_scale(c_prev.shape[1], c_prev.dtype)
-    gates = a["x_t"] @ a["W_ih"].T + a["b_ih"] + a["h_prev"] @ a["W_hh"].T + a["b_hh"]
-    gates *= scale
+    gates = a["x_t"] @ a["W_ih"].T + a["b_ih"] + a["h_prev"] @ a["W_hh"].T + a["b_hh"]  # (B, 4H)
+    gates *= _gate_scale(c_prev.shape[1], c_prev.dtype)
     h_t, c_t, tanh_c = np.empty_like(c_prev), np.empty_like(c_prev), np.empty_like(c_prev)
-    _lstm_cell(gates, c_prev, h_t, c_t, tanh_c, scale)
+    _lstm_cell(gates.T, c_prev.T, h_t.T, c_t.T, tanh_c.T)  # .T: the cell wants gates first
     return h_t, c_t, LSTMStepCache(a["x_t"], a["h_prev"], c_prev, gates, tanh_c, a["W_ih"], a["W_hh"])
 
 
@@ -350,19 +357,45 @@ def lstm_step_backward(dh_t, dc_t, cache: LSTMStepCache) -> dict[str, np.ndarray
     dh_t = _check_upstream("dh_t", dh_t, ("B", "H"), cache.c_prev)
     dc_t = _check_upstream("dc_t", dc_t, ("B", "H"), cache.c_prev)
     d_pre = np.empty_like(cache.gates)
-    dc_prev = _lstm_cell_backward(dh_t, dc_t, cache.gates, cache.c_prev, cache.tanh_c, d_pre)
+    dc_prev = _lstm_cell_backward(dh_t.T, dc_t.T, cache.gates.T, cache.c_prev.T, cache.tanh_c.T, d_pre.T).T
     dx, grads = _projection_grads(d_pre, d_pre, cache.x_t, cache.h_prev, cache.W_ih)
     return {"x_t": dx, "h_prev": d_pre @ cache.W_hh, "c_prev": dc_prev, **grads}
 
 
 class LSTMCache(NamedTuple):
-    x: np.ndarray  # (T, B, D)
-    hs: np.ndarray  # (T+1, B, H); hs[0] = h0
-    cs: np.ndarray  # (T+1, B, H); cs[0] = c0
-    gates: np.ndarray  # (T, B, 4H): i, f, g, o after their nonlinearities
-    tanh_cs: np.ndarray  # (T, B, H)
-    W_ih: np.ndarray
-    W_hh: np.ndarray
+    """What :func:`lstm_backward` needs, stored with the batch in columns (see :func:`lstm_forward`).
+
+    The properties give the time-major views ``(T, B, ...)`` of the other functions.
+    """
+
+    stacked: np.ndarray  # (T+1, D+H+1, B): stacked[t] has the columns [x_t; h_{t-1}; 1]; stacked[T] holds h_T
+    cells: np.ndarray  # (T+1, H, B): c_0 ... c_T
+    gate_values: np.ndarray  # (T, 4H, B): i, f, g, o after their nonlinearities
+    tanh_cells: np.ndarray  # (T, H, B)
+    W: np.ndarray  # (4H, D+H+1): [W_ih | W_hh | b_ih + b_hh]
+
+    @property
+    def x(self) -> np.ndarray:
+        """``(T, B, D)``: the inputs (a view)."""
+        D = self.W.shape[1] - self.cells.shape[1] - 1
+        return self.stacked[:-1, :D].transpose(0, 2, 1)
+
+    @property
+    def hs(self) -> np.ndarray:
+        """``(T+1, B, H)``: h_0 ... h_T (a view)."""
+        H = self.cells.shape[1]
+        D = self.W.shape[1] - H - 1
+        return self.stacked[:, D : D + H].transpose(0, 2, 1)
+
+    @property
+    def cs(self) -> np.ndarray:
+        """``(T+1, B, H)``: c_0 ... c_T (a view)."""
+        return self.cells.transpose(0, 2, 1)
+
+    @property
+    def gates(self) -> np.ndarray:
+        """``(T, B, 4H)``: the gate values i, f, g, o (a view)."""
+        return self.gate_values.transpose(0, 2, 1)
 
 
 def lstm_forward(
@@ -372,31 +405,34 @@ def lstm_forward(
 
     ``x: (T, B, D)``, ``h0, c0: (B, H)`` or ``None`` for zeros, weights as in
     :func:`lstm_step_forward`. Returns ``outputs: (T, B, H)``,
-    ``(h_T, c_T)`` and the cache. ``outputs`` is a view into the cache.
+    ``(h_T, c_T)`` and the cache. The three are views into the cache.
     """
     inputs = dict(x=x, h0=h0, c0=c0, W_ih=W_ih, W_hh=W_hh, b_ih=b_ih, b_hh=b_hh)
     a = _validate("lstm", inputs, ("h0", "c0"), False)
-    x, W_ih, W_hh = a["x"], a["W_ih"], a["W_hh"]
+    x = a["x"]
     T, B, D = x.shape
-    H = W_hh.shape[1]
-    # Fold the 1/2 of sigmoid(a) = (1 + tanh(a/2)) / 2 into the rows of the i, f, o
-    # gates once, here, instead of scaling the pre-activations at every step.
-    scale = _gate_scale(H, x.dtype)
-    W_hh_T = np.ascontiguousarray((W_hh * scale[:, None]).T)  # (H, 4H), laid out for h_{t-1} W_hh^T
-    # The pre-activations of all steps start as the input projections; the
-    # loop adds h_{t-1} W_hh^T and turns them into gate values in place.
-    gates = (x.reshape(T * B, D) @ (W_ih * scale[:, None]).T).reshape(T, B, 4 * H)
-    gates += (a["b_ih"] + a["b_hh"]) * scale
-    hs = np.empty((T + 1, B, H), dtype=x.dtype)
-    cs = np.empty((T + 1, B, H), dtype=x.dtype)
-    tanh_cs = np.empty((T, B, H), dtype=x.dtype)
-    hs[0], cs[0] = a["h0"], a["c0"]
-    recurrent = np.empty((B, 4 * H), dtype=x.dtype)
+    H = a["W_hh"].shape[1]
+    # One matrix for the whole step, applied to the column [x_t; h_{t-1}; 1]...
+    W = np.hstack([a["W_ih"], a["W_hh"], (a["b_ih"] + a["b_hh"])[:, None]])  # (4H, D + H + 1)
+    # ...with the 1/2 of sigmoid(a) = (1 + tanh(a/2)) / 2 folded into the rows of i, f, o once, here.
+    W_scaled = W * _gate_scale(H, x.dtype)[:, None]
+    # The batch goes in the columns, as in the equations: sequence b is column b.
+    # Then the product of a step writes each gate as a contiguous block of rows.
+    stacked = np.empty((T + 1, D + H + 1, B), dtype=x.dtype)
+    stacked[:T, :D] = x.transpose(0, 2, 1)
+    stacked[T, :D] = 0  # no input follows the last step; this block only holds h_T
+    stacked[0, D : D + H] = a["h0"].T
+    stacked[:, D + H] = 1
+    gates = np.empty((T, 4 * H, B), dtype=x.dtype)
+    cells = np.empty((T + 1, H, B), dtype=x.dtype)
+    tanh_cells = np.empty((T, H, B), dtype=x.dtype)
+    cells[0] = a["c0"].T
     for t in range(T):
-        gates[t] += np.matmul(hs[t], W_hh_T, out=recurrent)
-        _lstm_cell(gates[t], cs[t], hs[t + 1], cs[t + 1], tanh_cs[t], scale)
-    cache = LSTMCache(x, hs, cs, gates, tanh_cs, W_ih, W_hh)
-    return hs[1:], (hs[T], cs[T]), cache
+        np.matmul(W_scaled, stacked[t], out=gates[t])  # the pre-activations of step t, scaled
+        _lstm_cell(gates[t], cells[t], stacked[t + 1, D : D + H], cells[t + 1], tanh_cells[t])
+    cache = LSTMCache(stacked, cells, gates, tanh_cells, W)
+    hs = cache.hs
+    return hs[1:], (hs[T], cache.cs[T]), cache
 
 
 def lstm_backward(d_outputs, cache: LSTMCache, d_hT=None, d_cT=None) -> dict[str, np.ndarray]:
@@ -404,17 +440,31 @@ def lstm_backward(d_outputs, cache: LSTMCache, d_hT=None, d_cT=None) -> dict[str
 
     Returns gradients keyed ``x, h0, c0, W_ih, W_hh, b_ih, b_hh``.
     """
-    hs, cs, gates = cache.hs, cache.cs, cache.gates
-    d_outputs = _check_upstream("d_outputs", d_outputs, ("T", "B", "H"), hs[1:])
-    dh = _check_upstream("d_hT", d_hT, ("B", "H"), hs[0], zeros=True).copy()
-    dc = _check_upstream("d_cT", d_cT, ("B", "H"), cs[0], zeros=True)
-    d_pre = np.empty_like(gates)
-    for t in reversed(range(len(d_pre))):
+    stacked, cells, gates, W = cache.stacked, cache.cells, cache.gate_values, cache.W
+    T, H, B = cache.tanh_cells.shape
+    D = W.shape[1] - H - 1
+    d_outputs = _check_upstream("d_outputs", d_outputs, ("T", "B", "H"), cache.hs[1:]).transpose(0, 2, 1)
+    dh = _check_upstream("d_hT", d_hT, ("B", "H"), cache.hs[0], zeros=True).T.copy()  # (H, B)
+    dc = _check_upstream("d_cT", d_cT, ("B", "H"), cache.cs[0], zeros=True).T
+    d_pre = np.empty_like(gates)  # (T, 4H, B)
+    d_stacked = np.empty((T, D + H + 1, B), dtype=W.dtype)  # the gradients of the columns [x_t; h_{t-1}; 1]
+    for t in reversed(range(T)):
         dh += d_outputs[t]
-        dc = _lstm_cell_backward(dh, dc, gates[t], cs[t], cache.tanh_cs[t], d_pre[t])
-        np.matmul(d_pre[t], cache.W_hh, out=dh)
-    dx, grads = _projection_grads(d_pre, d_pre, cache.x, hs[:-1], cache.W_ih)
-    return {"x": dx, "h0": dh, "c0": dc, **grads}
+        dc = _lstm_cell_backward(dh, dc, gates[t], cells[t], cache.tanh_cells[t], d_pre[t])
+        np.matmul(W.T, d_pre[t], out=d_stacked[t])
+        np.copyto(dh, d_stacked[t, D : D + H])
+    # The weight gradient sums d_pre[t] [x_t; h_{t-1}; 1]^T over the steps: one product over all T B columns.
+    dW = np.tensordot(d_pre, stacked[:T], axes=([0, 2], [0, 2]))  # (4H, D + H + 1)
+    db = dW[:, D + H]
+    return {
+        "x": np.ascontiguousarray(d_stacked[:, :D].transpose(0, 2, 1)),
+        "h0": dh.T.copy(),
+        "c0": dc.T.copy(),
+        "W_ih": np.ascontiguousarray(dW[:, :D]),
+        "W_hh": np.ascontiguousarray(dW[:, D : D + H]),
+        "b_ih": db.copy(),
+        "b_hh": db.copy(),  # two copies: optimisers update gradients in place
+    }
 
 
 # ----------------------------------------------------------------------- GRU

@@ -26,6 +26,7 @@ def test_timings_are_positive_for_every_method():
         assert bench.time_numpy(shape, backward, repeats=1) > 0
         assert bench.time_per_sequence(shape, backward, repeats=1) > 0
         assert bench.time_torch(shape, backward, repeats=1) > 0
+    assert bench.time_seed_loop(shape, repeats=1) > 0
 
 
 def test_format_table_divides_the_right_numbers():
@@ -70,7 +71,9 @@ def test_bad_arguments_are_refused(capsys):
 def test_the_seeds_style_loop_computes_what_the_batch_computes():
     # Four gate matrices on stacked [x; h] column vectors: the same function, written the seeds' way.
     x, weights, _ = make_problem(Shape(T=6, B=4, D=3, H=5), dtype=np.float64)
-    batched, _, _ = lstm_forward(x, None, None, **weights)
+    batched, _, cache = lstm_forward(x, None, None, **weights)
     gates = bench.seed_style_gates(weights)
     for b in range(4):
-        np.testing.assert_allclose(bench.seed_style_forward(x[:, b], gates), batched[:, b], rtol=0, atol=1e-14)
+        hidden, cell = bench.seed_style_forward(x[:, b], gates)
+        np.testing.assert_allclose(hidden, batched[:, b], rtol=0, atol=1e-14)
+        np.testing.assert_allclose(cell, cache.cs[1:, b], rtol=0, atol=1e-14)
