@@ -202,6 +202,25 @@ def test_step_forward_matches_one_step_of_the_sequence(cell, nonlinearity):
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-14)
 
 
+def test_lstm_cache_views_hold_every_step_of_the_step_function():
+    # The cache stores the batch in columns; its time-major views must show what each step computed.
+    T, B, D, H = 4, 3, 2, 5
+    case = make_case("lstm", T, B, D, H)
+    w = {k: case[k] for k in ("W_ih", "W_hh", "b_ih", "b_hh")}
+    outputs, (h_T, c_T), cache = lstm_forward(case["x"], case["h0"], case["c0"], **w)
+    assert cache.x.shape == (T, B, D) and cache.hs.shape == cache.cs.shape == (T + 1, B, H)
+    assert cache.gates.shape == (T, B, 4 * H)
+    np.testing.assert_array_equal(cache.x, case["x"])
+    h, c = case["h0"], case["c0"]
+    for t in range(T):
+        h, c, step = lstm_step_forward(case["x"][t], h, c, **w)
+        for name, ours, theirs in [("h", cache.hs[t + 1], h), ("c", cache.cs[t + 1], c),
+                                   ("gates", cache.gates[t], step.gates), ("output", outputs[t], h)]:
+            np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-14, err_msg=f"{name} at step {t}")
+    np.testing.assert_array_equal(h_T, outputs[-1])
+    np.testing.assert_array_equal(c_T, cache.cs[T])
+
+
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_missing_initial_state_means_zeros_and_still_gets_a_gradient(cell):
     case = make_case(cell, 3, 2, 3, 4)
