@@ -10,9 +10,10 @@ prints the best of several runs of
   Same code, same arithmetic: the ratio is the pure gain of batching;
 - the seeds' loop (forward only): one sequence at a time written the way the
   tutorials this course grew from write it, with column vectors, the input
-  and state stacked as ``[x; h]`` at every step and four separate gate
-  matrices. It computes the same function (a test checks it) but adds, to the
-  cost of not batching, the cost of not fusing the gates.
+  and state stacked as ``[x; h]`` at every step, four separate gate
+  matrices, and the hidden and cell states of every step kept. It computes
+  the same function (a test checks it) but adds, to the cost of not
+  batching, the cost of not fusing the gates.
 
 Timings depend on the machine and on what else runs on it; the best of
 several repeats is the least disturbed estimate. Chapter 10 reuses
@@ -320,8 +321,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{threads} thread(s) for NumPy's BLAS and torch")
     print(f"NumPy {np.__version__}, torch {torch.__version__}; load average {_load()}")
     print("loop: the NumPy LSTM called with B = 1 once per sequence; loop/batched is the speed-up of batching alone")
-    print("seeds: one sequence at a time in the seeds' style (column vectors, [x; h] stacked, four gate matrices),")
-    print("       forward only, as the seeds show no LSTM backward; seeds/batched adds the gain of fusing the gates\n")
+    print("seeds: one sequence at a time in the seeds' style (column vectors, [x; h] stacked, four gate matrices,")
+    print("       h and c kept for every step), forward only, as the seeds show no LSTM backward;")
+    print("       seeds/batched adds the gain of fusing the gates\n")
     timings = [measure(shape, repeats, loop_repeats, passes, args.threads) for shape in shapes]
     print(format_table(timings))
     return 0
