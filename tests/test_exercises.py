@@ -18,12 +18,7 @@ from companion.exercises.checking import (
 )
 from companion.gradcheck import gradcheck
 from companion.solutions import ch07 as solutions
-
-
-def message_of(exercise_id: str, fn) -> str:
-    result = check_exercise(get_exercise(exercise_id), fn)
-    assert not result.passed
-    return result.message
+from exercise_messages import message_of
 
 
 # --- every exercise -------------------------------------------------------------------

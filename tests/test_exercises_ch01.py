@@ -8,12 +8,7 @@ import pytest
 from companion.exercises import get_exercise
 from companion.exercises.checking import check_exercise
 from companion.solutions import ch01 as solutions
-
-
-def message_of(exercise_id: str, fn) -> str:
-    result = check_exercise(get_exercise(exercise_id), fn)
-    assert not result.passed
-    return result.message
+from exercise_messages import message_of
 
 
 @pytest.mark.parametrize("name", ["bag_of_words", "bigram_counts", "leaky_sum", "window_mlp_forward", "parameter_counts"])

@@ -7,17 +7,11 @@ import pytest
 import torch
 
 from companion.exercises import get_exercise
-from companion.exercises.checking import check_exercise
 from companion.gradcheck import numerical_gradient, relative_error
 from companion.losses import softmax_cross_entropy
 from companion.optim import SGD, Adam, RMSProp
 from companion.solutions import ch03 as solutions
-
-
-def message_of(exercise_id: str, fn) -> str:
-    result = check_exercise(get_exercise(exercise_id), fn)
-    assert not result.passed
-    return result.message
+from exercise_messages import message_of
 
 
 # --- the references against the package, finite differences and PyTorch ---------------
@@ -129,12 +123,19 @@ def test_numerical_gradient_of_loss_leaves_its_input_unchanged():
 # --- deliberately wrong implementations -------------------------------------------------
 
 
+def scalar_states(x, h0, w, u, b):
+    """The forward pass the wrong versions share: h[0] = h0, h[t] = tanh(w h[t-1] + u x[t-1] + b)."""
+    h = np.zeros((x.shape[0] + 1, h0.shape[0]))
+    h[0] = h0
+    for t in range(1, x.shape[0] + 1):
+        h[t] = np.tanh(w * h[t - 1] + u * x[t - 1] + b)
+    return h
+
+
 def bptt_without_carry(x, y, h0, w, u, b):
     """Only the local gradient of each step: dL/dh_t from l_t, none from later steps."""
     T = x.shape[0]
-    h = [h0]
-    for t in range(T):
-        h.append(np.tanh(w * h[-1] + u * x[t] + b))
+    h = scalar_states(x, h0, w, u, b)
     dw = du = db = 0.0
     dh0 = np.zeros_like(h0)
     for t in range(T, 0, -1):
@@ -148,10 +149,7 @@ def bptt_without_carry(x, y, h0, w, u, b):
 def bptt_with_zero_state_at_first_step(x, y, h0, w, u, b):
     """The seed's mistake: the state before the first step is taken as zeros."""
     T = x.shape[0]
-    h = np.zeros((T + 1, h0.shape[0]))
-    h[0] = h0
-    for t in range(1, T + 1):
-        h[t] = np.tanh(w * h[t - 1] + u * x[t - 1] + b)
+    h = scalar_states(x, h0, w, u, b)
     dw = du = db = 0.0
     dh = np.zeros_like(h0)
     for t in range(T, 0, -1):
@@ -165,10 +163,7 @@ def bptt_with_zero_state_at_first_step(x, y, h0, w, u, b):
 
 def bptt_without_tanh_derivative(x, y, h0, w, u, b):
     T = x.shape[0]
-    h = np.zeros((T + 1, h0.shape[0]))
-    h[0] = h0
-    for t in range(1, T + 1):
-        h[t] = np.tanh(w * h[t - 1] + u * x[t - 1] + b)
+    h = scalar_states(x, h0, w, u, b)
     dw = du = db = 0.0
     dh = np.zeros_like(h0)
     for t in range(T, 0, -1):

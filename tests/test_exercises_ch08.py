@@ -11,16 +11,11 @@ from companion.exercises import get_exercise
 from companion.exercises.checking import check_exercise
 from companion.gradcheck import gradcheck
 from companion.solutions import ch08 as solutions
+from exercise_messages import message_of
 
 # Centred differences with eps = 1e-5 balance rounding (about 1e-16 / eps)
 # against truncation (about eps**2); see tests/test_numpy_rnn.py.
 EPS = 1e-5
-
-
-def message_of(exercise_id: str, fn) -> str:
-    result = check_exercise(get_exercise(exercise_id), fn)
-    assert not result.passed
-    return result.message
 
 
 def cases(exercise_id: str, seeds=(0, 1, 2)):
