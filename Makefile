@@ -89,7 +89,7 @@ preview: $(INSTALLED) $(MATHJAX)
 	$(PY) book/_ext/preview_chapter.py $(CHAPTER)
 
 bench: $(INSTALLED)
-	$(PY) -m companion.bench
+	$(PY) -m companion.course.bench
 
 # Re-pin every version: a throw-away venv installs the direct needs, and its
 # freeze becomes requirements.lock.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from companion import grading, release
+from companion.course import grading, release
 
 
 def main(argv: list[str] | None = None) -> int:

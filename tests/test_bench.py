@@ -1,4 +1,4 @@
-"""companion.bench: the timing harness runs on tiny shapes and reports what it measured."""
+"""companion.course.bench: the timing harness runs on tiny shapes and reports what it measured."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from companion import bench
-from companion.bench import QUICK_SHAPES, Shape, Timing, format_table, limit_threads, main, make_problem
-from companion.numpy_rnn import lstm_forward
+from companion.course import bench
+from companion.course.bench import QUICK_SHAPES, Shape, Timing, format_table, limit_threads, main, make_problem
+from companion.scratch.numpy_rnn import lstm_forward
 
 
 def test_quick_run_prints_a_table_with_every_shape_and_pass(capsys):

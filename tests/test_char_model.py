@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from companion.char_model import CharLSTM, History, embedding_backward, embedding_forward, evaluate, train
-from companion.gradcheck import gradcheck
-from companion.numpy_rnn import lstm_forward
-from companion.optim import SGD, Adam
-from companion.torch_bridge import weights_to_torch
+from companion.scratch.char_model import CharLSTM, History, embedding_backward, embedding_forward, evaluate, train
+from companion.scratch.gradcheck import gradcheck
+from companion.scratch.numpy_rnn import lstm_forward
+from companion.scratch.optim import SGD, Adam
+from companion.practice.torch_bridge import weights_to_torch
 
 V, E, H, T, B = 7, 3, 5, 4, 2
 

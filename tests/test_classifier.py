@@ -1,13 +1,13 @@
-"""companion.classifier: gradients by finite differences, pooling, training and its failure message."""
+"""companion.scratch.classifier: gradients by finite differences, pooling, training and its failure message."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from companion.classifier import SequenceClassifier, forward, loss_and_grads, predict, train
-from companion.deep_rnn import deep_forward
-from companion.gradcheck import numerical_gradient
+from companion.scratch.classifier import SequenceClassifier, forward, loss_and_grads, predict, train
+from companion.scratch.deep_rnn import deep_forward
+from companion.scratch.gradcheck import numerical_gradient
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Tests of companion.course_map: the chapter table, the toc reader and the graph figure."""
+"""Tests of companion.course.course_map: the chapter table, the toc reader and the graph figure."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
-from companion.course_map import (  # noqa: E402
+from companion.course.course_map import (  # noqa: E402
     CHAPTERS,
     PARTS,
     ancestors,
@@ -101,7 +101,7 @@ def test_plot_dependency_graph_draws_one_box_per_chapter():
 
 
 def test_layout_puts_each_chapter_in_its_part_column_at_a_free_spot():
-    from companion.course_map import _LAYOUT
+    from companion.course.course_map import _LAYOUT
 
     assert sorted(_LAYOUT) == list(range(1, 23))
     assert len(set(_LAYOUT.values())) == len(_LAYOUT)

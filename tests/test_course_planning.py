@@ -1,4 +1,4 @@
-"""companion.course_map's planning helpers: learning objectives from chapter pages, and syllabi."""
+"""companion.course.course_map's planning helpers: learning objectives from chapter pages, and syllabi."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from companion.course_map import CHAPTERS, chapter, learning_objectives, pack_sessions, plan_syllabus, with_prerequisites
+from companion.course.course_map import CHAPTERS, chapter, learning_objectives, pack_sessions, plan_syllabus, with_prerequisites
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER_PAGES = sorted((ROOT / "book").glob("ch[0-9][0-9]_*.md"))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from companion.decoding import (
+from companion.scratch.decoding import (
     beam_search,
     ctc_collapse,
     ctc_extend,
@@ -21,7 +21,7 @@ from companion.decoding import (
     markov_step,
     sequence_log_prob,
 )
-from companion.losses import log_softmax
+from companion.scratch.losses import log_softmax
 
 
 def random_log_probs(rng: np.random.Generator, T: int, V: int, scale: float = 1.5) -> np.ndarray:

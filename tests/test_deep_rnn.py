@@ -1,4 +1,4 @@
-"""companion.deep_rnn: stacked and bidirectional layers against torch.nn (to 1e-10 in float64) and finite differences."""
+"""companion.scratch.deep_rnn: stacked and bidirectional layers against torch.nn (to 1e-10 in float64) and finite differences."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 import torch
 
-from companion.deep_rnn import (
+from companion.scratch.deep_rnn import (
     deep_backward,
     deep_forward,
     direction_forward,
     init_deep_weights,
     layer_weights,
 )
-from companion.gradcheck import numerical_gradient
-from companion.numpy_rnn import lstm_forward
-from companion.torch_bridge import weights_from_torch
+from companion.scratch.gradcheck import numerical_gradient
+from companion.scratch.numpy_rnn import lstm_forward
+from companion.practice.torch_bridge import weights_from_torch
 
 TORCH_CLASSES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
 SHAPES = [(1, 1, 1, 1), (5, 1, 3, 2), (4, 3, 5, 6), (7, 2, 4, 3)]  # (T, B, D, H)

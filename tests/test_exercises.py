@@ -16,7 +16,7 @@ from companion.exercises.checking import (
     relative_errors,
     run_case,
 )
-from companion.gradcheck import gradcheck
+from companion.scratch.gradcheck import gradcheck
 from companion.solutions import ch07 as solutions
 from exercise_messages import message_of
 

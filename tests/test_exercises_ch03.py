@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from companion.exercises import get_exercise
-from companion.gradcheck import numerical_gradient, relative_error
-from companion.losses import softmax_cross_entropy
-from companion.optim import SGD, Adam, RMSProp
+from companion.scratch.gradcheck import numerical_gradient, relative_error
+from companion.scratch.losses import softmax_cross_entropy
+from companion.scratch.optim import SGD, Adam, RMSProp
 from companion.solutions import ch03 as solutions
 from exercise_messages import message_of
 
@@ -18,7 +18,7 @@ from exercise_messages import message_of
 
 
 def run_steps(step, optimizer, state_names, n_steps=6, seed=0, **hyper):
-    """Run the reference step and a companion.optim optimiser side by side on the same gradients."""
+    """Run the reference step and a companion.scratch.optim optimiser side by side on the same gradients."""
     rng = np.random.default_rng(seed)
     param = rng.normal(size=(3, 4))
     params = {"p": param.copy()}

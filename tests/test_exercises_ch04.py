@@ -6,7 +6,7 @@ import numpy as np
 
 from companion.exercises import get_exercise
 from companion.exercises.checking import check_exercise
-from companion.optim import clip_grad_norm
+from companion.scratch.optim import clip_grad_norm
 from companion.solutions import ch04 as solutions
 from exercise_messages import message_of
 

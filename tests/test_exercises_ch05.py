@@ -8,9 +8,9 @@ import numpy as np
 import torch
 
 from companion.exercises import get_exercise
-from companion.numpy_rnn import gru_step_forward, lstm_step_forward
+from companion.scratch.numpy_rnn import gru_step_forward, lstm_step_forward
 from companion.solutions import ch05 as solutions
-from companion.torch_bridge import weights_to_torch
+from companion.practice.torch_bridge import weights_to_torch
 from exercise_messages import message_of
 
 

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from companion.decoding import beam_search as package_beam_search
-from companion.decoding import ctc_collapse as package_collapse
-from companion.decoding import ctc_forward as package_ctc_forward
-from companion.decoding import exhaustive_search, markov_step
+from companion.scratch.decoding import beam_search as package_beam_search
+from companion.scratch.decoding import ctc_collapse as package_collapse
+from companion.scratch.decoding import ctc_forward as package_ctc_forward
+from companion.scratch.decoding import exhaustive_search, markov_step
 from companion.exercises import EXERCISES, get_exercise
 from companion.exercises.checking import check_exercise
-from companion.sampling import softmax_with_temperature as package_softmax
+from companion.scratch.sampling import softmax_with_temperature as package_softmax
 from companion.solutions import ch06 as solutions
 from exercise_messages import message_of
 

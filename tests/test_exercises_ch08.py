@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from companion import numpy_rnn
+from companion.scratch import numpy_rnn
 from companion.exercises import get_exercise
 from companion.exercises.checking import check_exercise
-from companion.gradcheck import gradcheck
+from companion.scratch.gradcheck import gradcheck
 from companion.solutions import ch08 as solutions
 from exercise_messages import message_of
 

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from companion.char_model import embedding_backward as package_embedding_backward
+from companion.scratch.char_model import embedding_backward as package_embedding_backward
 from companion.exercises import EXERCISES
 from companion.exercises.checking import check_exercise
-from companion.losses import softmax_cross_entropy as package_softmax_cross_entropy
-from companion.optim import Adagrad
+from companion.scratch.losses import softmax_cross_entropy as package_softmax_cross_entropy
+from companion.scratch.optim import Adagrad
 from companion.solutions import ch09 as solutions
-from companion.text_data import batchify, bigram_bits, bigram_log_probs, bptt_chunks
+from companion.data.text_data import batchify, bigram_bits, bigram_log_probs, bptt_chunks
 from exercise_messages import message_of
 
 CH09 = [exercise_id for exercise_id in EXERCISES if exercise_id.startswith("ch09.")]

@@ -1,11 +1,11 @@
-"""companion.gradcheck: finite differences, relative error, and a check that catches bugs."""
+"""companion.scratch.gradcheck: finite differences, relative error, and a check that catches bugs."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from companion.gradcheck import gradcheck, numerical_gradient, relative_error
+from companion.scratch.gradcheck import gradcheck, numerical_gradient, relative_error
 
 
 def test_numerical_gradient_of_sum_of_sin_is_cos():

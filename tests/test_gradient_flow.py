@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from companion.gradcheck import numerical_gradient
-from companion.gradient_flow import (
+from companion.scratch.gradcheck import numerical_gradient
+from companion.scratch.gradient_flow import (
     StepJacobians,
     geometric_mean,
     gradient_flow,
@@ -15,8 +15,8 @@ from companion.gradient_flow import (
     per_step_rate,
     step_jacobians,
 )
-from companion.numpy_rnn import gru_forward, init_weights, lstm_forward, rnn_forward
-from companion.torch_bridge import weights_to_torch
+from companion.scratch.numpy_rnn import gru_forward, init_weights, lstm_forward, rnn_forward
+from companion.practice.torch_bridge import weights_to_torch
 
 T, B, D, H = 6, 3, 2, 5
 MODULES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}

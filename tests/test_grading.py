@@ -23,7 +23,7 @@ from companion.__main__ import main
 from companion.exercises import EXERCISES
 from companion.exercises.checking import Case, Exercise
 from companion.exercises.notebooks import solve_notebook
-from companion.grading import (
+from companion.course.grading import (
     Limits,
     _run_worker,
     draw_seed,
@@ -33,7 +33,7 @@ from companion.grading import (
     seed_problem,
     student_id,
 )
-from companion.release import release
+from companion.course.release import release
 
 IDS = [exercise_id for exercise_id in EXERCISES if exercise_id.startswith("ch07.")]
 SF, SB, F, B = IDS  # rnn_step_forward, rnn_step_backward, rnn_forward, rnn_backward
@@ -518,7 +518,7 @@ def test_a_seed_where_a_reference_fails_its_own_check_is_refused(tmp_path, monke
     flaky = _flaky_exercise()
     assert "reference solution of ch99.flaky fails its own check" in seed_problem([flaky], 13)
     assert seed_problem([flaky], 12) is None
-    monkeypatch.setattr("companion.grading.chapter_exercises", lambda chapters: [flaky])
+    monkeypatch.setattr("companion.course.grading.chapter_exercises", lambda chapters: [flaky])
     with pytest.raises(ValueError, match="Choose another seed"):
         grade_folder(tmp_path, [7], 13)
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from companion.gradcheck import numerical_gradient
-from companion.losses import log_softmax, mean_squared_error, softmax, softmax_cross_entropy
+from companion.scratch.gradcheck import numerical_gradient
+from companion.scratch.losses import log_softmax, mean_squared_error, softmax, softmax_cross_entropy
 
 
 def test_cross_entropy_matches_torch_value_and_gradient():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from companion.gradcheck import gradcheck
-from companion.numpy_rnn import (
+from companion.scratch.gradcheck import gradcheck
+from companion.scratch.numpy_rnn import (
     gru_backward,
     gru_forward,
     gru_step_backward,
@@ -22,7 +22,7 @@ from companion.numpy_rnn import (
     rnn_step_backward,
     rnn_step_forward,
 )
-from companion.torch_bridge import weights_to_torch
+from companion.practice.torch_bridge import weights_to_torch
 
 SHAPES = [(1, 1, 1, 1), (1, 3, 4, 5), (5, 1, 3, 2), (7, 4, 3, 6)]  # (T, B, D, H)
 # (cell, nonlinearity): the RNN twice, once per nonlinearity.

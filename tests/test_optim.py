@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from companion.optim import SGD, Adagrad, Adam, RMSProp, clip_grad_norm, global_norm
+from companion.scratch.optim import SGD, Adagrad, Adam, RMSProp, clip_grad_norm, global_norm
 
 PAIRS = [
     (lambda: SGD(0.1), lambda p: torch.optim.SGD(p, lr=0.1)),

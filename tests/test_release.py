@@ -9,10 +9,10 @@ import pytest
 
 from companion import __version__
 from companion.__main__ import main
-from companion.course_map import CHAPTERS
+from companion.course.course_map import CHAPTERS
 from companion.exercises import EXERCISES
 from companion.exercises.notebooks import exercise_sources, solve_files
-from companion.release import EXERCISES_DIR, release
+from companion.course.release import EXERCISES_DIR, release
 
 CH07 = [exercise_id for exercise_id in EXERCISES if exercise_id.startswith("ch07.")]
 

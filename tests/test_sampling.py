@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from companion.sampling import sample_with_temperature, softmax_with_temperature
+from companion.scratch.sampling import sample_with_temperature, softmax_with_temperature
 
 LOGITS = np.array([2.0, 1.0, 0.0, -1.0])
 

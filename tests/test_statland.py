@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from companion.gradcheck import numerical_gradient
-from companion.statland import PARAM_NAMES, backward, fit, forward, statland_data, sum_squared_residuals
+from companion.scratch.gradcheck import numerical_gradient
+from companion.data.statland import PARAM_NAMES, backward, fit, forward, statland_data, sum_squared_residuals
 
 PARAMS = {"w_x": 0.7, "w_h": -0.9, "b_h": 0.2, "w_y": 1.3, "b_y": -0.1}
 

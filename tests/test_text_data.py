@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from companion.text_data import (
+from companion.data.text_data import (
     UNKNOWN,
     CharVocabulary,
     batchify,

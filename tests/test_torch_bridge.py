@@ -1,4 +1,4 @@
-"""companion.torch_bridge: weights travel between NumPy and torch.nn unchanged."""
+"""companion.practice.torch_bridge: weights travel between NumPy and torch.nn unchanged."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from companion.numpy_rnn import init_weights, lstm_forward
-from companion.torch_bridge import weights_from_torch, weights_to_torch
+from companion.scratch.numpy_rnn import init_weights, lstm_forward
+from companion.practice.torch_bridge import weights_from_torch, weights_to_torch
 
 
 def test_weights_round_trip_through_any_layer_and_direction():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from companion.toy_tasks import (
+from companion.data.toy_tasks import (
     build_vocab,
     bigram_features,
     count_features,

@@ -2,7 +2,7 @@
 
 Jupyter Book caches executed notebooks with jupyter-cache, which keys a
 notebook on the text of its cells only. A chapter that calls
-``companion.numpy_rnn.rnn_forward`` would keep showing old outputs after
+``companion.scratch.numpy_rnn.rnn_forward`` would keep showing old outputs after
 ``rnn_forward`` is edited, because the chapter's cells did not change. This
 Sphinx extension closes that gap:
 

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from companion.gradcheck import numerical_gradient
+from companion.scratch.gradcheck import numerical_gradient
 
 FLOOR = 1e-6
 # Finite differences: step 1e-5 balances truncation (~eps^2) against rounding

@@ -5,7 +5,7 @@ companion.exercises solve`` pastes its source into the student notebook, and
 the book shows it with ``literalinclude :pyobject:``. So no function here calls
 another one, even where that would save a few lines.
 
-The optimiser steps follow the update rules of ``companion.optim`` and of
+The optimiser steps follow the update rules of ``companion.scratch.optim`` and of
 ``torch.optim`` with default flags, one array at a time, and return new arrays
 instead of updating in place. Scalars (learning rates, the step count ``t``)
 arrive as float64 numbers.

@@ -25,12 +25,12 @@ from pathlib import Path
 import nbformat
 
 from companion import __version__
-from companion.course_map import Chapter, chapter
+from companion.course.course_map import Chapter, chapter
 from companion.exercises import get_exercise
 from companion.exercises.notebooks import exercise_cells, read_notebook
-from companion.grading import parse_chapters
+from companion.course.grading import parse_chapters
 
-EXERCISES_DIR = Path(__file__).resolve().parents[1] / "exercises"
+EXERCISES_DIR = Path(__file__).resolve().parents[2] / "exercises"
 CHECK_TAG = "check"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from companion.losses import softmax
+from companion.scratch.losses import softmax
 
 
 def softmax_with_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Stacked and bidirectional recurrent layers, built on ``companion.numpy_rnn``.
+"""Stacked and bidirectional recurrent layers, built on ``companion.scratch.numpy_rnn``.
 
 This computes what ``torch.nn.LSTM(input_size, H, num_layers=L,
 bidirectional=True)`` computes (and the same for ``nn.RNN`` and ``nn.GRU``),
@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from companion.numpy_rnn import (
+from companion.scratch.numpy_rnn import (
     _GATES,
     _shape_text,
     gru_backward,
@@ -48,7 +48,7 @@ def param_name(kind: str, layer: int, reverse: bool) -> str:
 
 
 def layer_weights(weights: dict[str, np.ndarray], layer: int, reverse: bool) -> dict[str, np.ndarray]:
-    """One direction of one layer, under ``companion.numpy_rnn``'s names ``W_ih, W_hh, b_ih, b_hh``."""
+    """One direction of one layer, under ``companion.scratch.numpy_rnn``'s names ``W_ih, W_hh, b_ih, b_hh``."""
     return {short: weights[param_name(kind, layer, reverse)] for kind, short in _SHORT.items()}
 
 
@@ -79,7 +79,7 @@ class DeepCache(NamedTuple):
     num_layers: int
     bidirectional: bool
     nonlinearity: str
-    caches: list  # caches[layer * dirs + direction]: that direction's cache from companion.numpy_rnn
+    caches: list  # caches[layer * dirs + direction]: that direction's cache from companion.scratch.numpy_rnn
 
 
 # ----------------------------------------------------------- one direction

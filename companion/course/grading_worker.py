@@ -1,6 +1,6 @@
 """The sandboxed half of grading: run one student's function on inputs the grader chose.
 
-``companion.grading`` starts this file as a script, never imports it:
+``companion.course.grading`` starts this file as a script, never imports it:
 
     python -I -S -B grading_worker.py JOB_DIR SITE_PACKAGES
 

@@ -11,8 +11,8 @@ with ``F = dirs * H``. Two summaries ("pooling") are offered:
 - ``"mean"``: the average of ``outputs`` over time.
 
 Parameters are one flat dict: the recurrent weights under PyTorch's names
-(see ``companion.deep_rnn``) plus ``W_out: (C, F)`` and ``b_out: (C,)``.
-``train`` fits them with ``companion.optim.Adam`` and gradient clipping.
+(see ``companion.scratch.deep_rnn``) plus ``W_out: (C, F)`` and ``b_out: (C,)``.
+``train`` fits them with ``companion.scratch.optim.Adam`` and gradient clipping.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from companion.deep_rnn import DeepCache, deep_backward, deep_forward, init_deep_weights
-from companion.losses import softmax_cross_entropy
-from companion.optim import Adam, clip_grad_norm
+from companion.scratch.deep_rnn import DeepCache, deep_backward, deep_forward, init_deep_weights
+from companion.scratch.losses import softmax_cross_entropy
+from companion.scratch.optim import Adam, clip_grad_norm
 
 Params = dict[str, np.ndarray]
 

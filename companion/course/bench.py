@@ -1,9 +1,9 @@
 """Time the NumPy LSTM against ``torch.nn.LSTM``, and batching against a loop over sequences.
 
-Run ``python -m companion.bench`` (or ``make bench``). For each shape it
+Run ``python -m companion.course.bench`` (or ``make bench``). For each shape it
 prints the best of several runs of
 
-- the NumPy LSTM (``companion.numpy_rnn``), forward only and forward + backward;
+- the NumPy LSTM (``companion.scratch.numpy_rnn``), forward only and forward + backward;
 - ``torch.nn.LSTM`` on the same weights and inputs, in the same process, with
   as many threads as this process may use;
 - the per-sequence loop: the NumPy LSTM called with B = 1, once per sequence.
@@ -33,8 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from companion.numpy_rnn import init_weights, lstm_backward, lstm_forward
-from companion.torch_bridge import weights_to_torch
+from companion.scratch.numpy_rnn import init_weights, lstm_backward, lstm_forward
+from companion.practice.torch_bridge import weights_to_torch
 
 
 @dataclass(frozen=True)

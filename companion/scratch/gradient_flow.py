@@ -13,13 +13,13 @@ input Jacobian of the step, ``ds_T/dx_{T-k} = (ds_T/ds_{T-k}) (ds_{T-k}/dx_{T-k}
 
 Everything here is computed in NumPy, exactly (no sampling, no finite
 differences): each step's Jacobians come from the companion's own step backward
-functions in ``companion.numpy_rnn``, one vector-Jacobian product per unit of
+functions in ``companion.scratch.numpy_rnn``, one vector-Jacobian product per unit of
 state (``e_j^T J_t`` is row ``j`` of ``J_t``), and the products are accumulated
 from the last step backwards, as BPTT does with vectors. The norms are spectral
 norms (largest singular values), the quantities that the bounds of Pascanu et
 al. (2013) are about.
 
-    from companion.gradient_flow import gradient_flow, per_step_rate
+    from companion.scratch.gradient_flow import gradient_flow, per_step_rate
     flow = gradient_flow("lstm", x, **weights)       # x: (T, B, D)
     flow.hh[k]   # ||dh_T/dh_{T-k}||, one value per sequence: (B,)
     flow.hx[k]   # ||dh_T/dx_{T-k}||: (B,)
@@ -38,7 +38,7 @@ from typing import NamedTuple
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from companion.numpy_rnn import (
+from companion.scratch.numpy_rnn import (
     gru_forward,
     gru_step_backward,
     gru_step_forward,
@@ -117,7 +117,7 @@ def step_jacobians(
     """The Jacobians ds_t/ds_{t-1} and ds_t/dx_t of every step of a run (see ``StepJacobians``).
 
     ``cell`` is "rnn", "lstm" or "gru"; ``x: (T, B, D)`` time-major; the weights
-    are in PyTorch's layout as in ``companion.numpy_rnn``; ``h0, c0: (B, H)`` or
+    are in PyTorch's layout as in ``companion.scratch.numpy_rnn``; ``h0, c0: (B, H)`` or
     ``None`` for zeros (``c0`` only for the LSTM); ``nonlinearity`` only for the RNN.
     """
     if cell not in CELLS:

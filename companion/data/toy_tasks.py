@@ -13,7 +13,7 @@ sentences are drawn so that both phrases agree, so there are no ties.
 The two sentences above contain exactly the same words, so any model that
 only counts words must give them the same score: that is the point of the task.
 
-    from companion.toy_tasks import negation_sentences, build_vocab, encode
+    from companion.data.toy_tasks import negation_sentences, build_vocab, encode
 """
 
 from __future__ import annotations

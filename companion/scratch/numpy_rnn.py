@@ -7,7 +7,7 @@ Conventions (shared with PyTorch, so its weights load without transposes):
   ``b_ih, b_hh: (G*H,)`` with G = 1 (RNN), 4 (LSTM, gates i, f, g, o) or
   3 (GRU, gates r, z, n). One matmul computes every gate at once.
 - Backward functions return a dict of gradients keyed by the forward's
-  argument names, so ``companion.gradcheck.gradcheck`` reads naturally.
+  argument names, so ``companion.scratch.gradcheck.gradcheck`` reads naturally.
 
 Every model has a step function (one time step, the equations of the
 chapter) and a sequence function. The sequence functions do the same maths,

@@ -12,7 +12,7 @@ and is fitted by gradient descent on the sum of squared residuals
 sum_b (y_hat_b - y_b)^2. Arrays are time-major: ``x: (T, B)`` holds B price
 histories of T days (one number per day, so there is no feature axis).
 
-    from companion.statland import statland_data, forward, backward, fit
+    from companion.data.statland import statland_data, forward, backward, fit
 """
 
 from __future__ import annotations

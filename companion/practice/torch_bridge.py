@@ -1,4 +1,4 @@
-"""Copy weights between ``companion.numpy_rnn`` and ``torch.nn.RNN`` / ``LSTM`` / ``GRU``.
+"""Copy weights between ``companion.scratch.numpy_rnn`` and ``torch.nn.RNN`` / ``LSTM`` / ``GRU``.
 
 The NumPy functions use PyTorch's names, layout and gate order, so a copy is
 all it takes: ``weight_ih_l0`` is ``W_ih``, ``bias_hh_l0`` is ``b_hh``, and so
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from companion.numpy_rnn import _shape_text
+from companion.scratch.numpy_rnn import _shape_text
 
 # Our name -> PyTorch's parameter name, without the layer suffix.
 _TORCH_NAMES = {"W_ih": "weight_ih", "W_hh": "weight_hh", "b_ih": "bias_ih", "b_hh": "bias_hh"}

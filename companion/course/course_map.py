@@ -4,7 +4,7 @@ One explicit table, read by the welcome page (the dependency graph) and the
 instructor guide (syllabi and time budgets). ``hours`` is a planning estimate
 of a student's time for one chapter: reading it and doing its exercises.
 
-    from companion.course_map import CHAPTERS, available_chapters, plot_dependency_graph
+    from companion.course.course_map import CHAPTERS, available_chapters, plot_dependency_graph
 """
 
 from __future__ import annotations

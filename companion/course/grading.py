@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from companion import __version__
-from companion.course_map import CHAPTERS, chapter
+from companion.course.course_map import CHAPTERS, chapter
 from companion.exercises import EXERCISES
 from companion.exercises.checking import Case, Exercise, Raised, check_exercise, judge
 from companion.exercises.notebooks import exercise_cells, read_notebook
@@ -63,7 +63,7 @@ SITE_PACKAGES = str(Path(np.__file__).resolve().parents[1])
 STATUSES = ("ok", "missing", "error", "timeout", "invalid-notebook")  # from best to worst
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 MAX_MANIFEST_BYTES = 2**20
-EXERCISES_DIR = Path(__file__).resolve().parents[1] / "exercises"
+EXERCISES_DIR = Path(__file__).resolve().parents[2] / "exercises"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""What instructors and authors run: the course map, release, grading, the benchmark."""

@@ -1,0 +1,1 @@
+"""Datasets and seeded generators. Imports no other part of the package."""

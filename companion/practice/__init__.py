@@ -1,0 +1,1 @@
+"""PyTorch and Keras code for Parts III to V."""
