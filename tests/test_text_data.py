@@ -118,3 +118,16 @@ def test_the_pydoc_corpus_loads_offline():
     vocab = CharVocabulary.from_text(text)
     assert 50 < vocab.size < 300
     assert "assert" in text and "lambda" in text
+
+
+def test_split_ids_three_cuts_in_order_without_overlap():
+    from companion.data.text_data import split_ids_three
+
+    ids = np.arange(1000)
+    train, valid, test = split_ids_three(ids, valid_fraction=0.1, test_fraction=0.05)
+    assert (len(train), len(valid), len(test)) == (850, 100, 50)
+    assert np.array_equal(np.concatenate([train, valid, test]), ids)
+    with pytest.raises(ValueError, match="below 1"):
+        split_ids_three(ids, 0.6, 0.5)
+    with pytest.raises(ValueError, match="test_fraction must lie in"):
+        split_ids_three(ids, 0.1, 0.0)

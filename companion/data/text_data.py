@@ -87,6 +87,26 @@ def split_ids(ids: np.ndarray, valid_fraction: float = 0.1) -> tuple[np.ndarray,
     return ids[:cut], ids[cut:]
 
 
+def split_ids_three(
+    ids: np.ndarray, valid_fraction: float = 0.1, test_fraction: float = 0.1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Training, validation and test ids: three contiguous parts, in that order.
+
+    Two cuts, no random positions, so no character is in two parts. Settings
+    are chosen on the validation part; the test part is scored once, at the end.
+    """
+    ids = _check_ids("ids", ids, 1)
+    for name, fraction in (("valid_fraction", valid_fraction), ("test_fraction", test_fraction)):
+        if not 0 < fraction < 1:
+            raise ValueError(f"{name} must lie in (0, 1); got {fraction}")
+    if valid_fraction + test_fraction >= 1:
+        raise ValueError(f"valid_fraction + test_fraction must be below 1; got {valid_fraction + test_fraction}")
+    n_test = int(round(test_fraction * len(ids)))
+    n_valid = int(round(valid_fraction * len(ids)))
+    train_end = len(ids) - n_valid - n_test
+    return ids[:train_end], ids[train_end : train_end + n_valid], ids[train_end + n_valid :]
+
+
 def batchify(ids: np.ndarray, batch_size: int) -> np.ndarray:
     """Cut one long stream of ids into ``batch_size`` contiguous streams, side by side.
 
