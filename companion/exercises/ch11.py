@@ -54,7 +54,8 @@ def fused_cases(seed: int = 0) -> list[Case]:
     for i, (D, H) in enumerate(sizes):
         values = np.random.default_rng((seed, i))
         kwargs = {"W": values.uniform(-1.0, 1.0, size=(D + H, 4 * H)), "b": values.uniform(-1.0, 1.0, size=4 * H)}
-        cases.append(Case(f"D={D}, H={H}", kwargs, {"D": D, "H": H, "4H": 4 * H}))
+        name = f"D={D}, H={H}" + (", other values" if i == 2 else "")
+        cases.append(Case(name, kwargs, {"D": D, "H": H, "4H": 4 * H}))
     return cases
 
 
@@ -70,7 +71,8 @@ def summary_cases(seed: int = 0) -> list[Case]:
     cases = []
     for i, (L, B, H) in enumerate(sizes):
         h_n = np.random.default_rng((seed, i)).uniform(-1.0, 1.0, size=(2 * L, B, H))
-        cases.append(Case(f"num_layers={L}, B={B}, H={H}", {"h_n": h_n, "num_layers": L}, {"B": B, "H": H, "2H": 2 * H}))
+        name = f"num_layers={L}, B={B}, H={H}" + (", other values" if i == 3 else "")
+        cases.append(Case(name, {"h_n": h_n, "num_layers": L}, {"B": B, "H": H, "2H": 2 * H}))
     return cases
 
 
@@ -96,7 +98,8 @@ def proj_step_cases(seed: int = 0) -> list[Case]:
             "b_hh": values.uniform(-0.5, 0.5, size=4 * H),
             "W_hr": values.uniform(-1.0, 1.0, size=(P, H)),
         }
-        cases.append(Case(f"B={B}, D={D}, P={P}, H={H}", kwargs, {"B": B, "D": D, "P": P, "H": H}))
+        name = f"B={B}, D={D}, P={P}, H={H}" + (", other values" if i == 2 else "")
+        cases.append(Case(name, kwargs, {"B": B, "D": D, "P": P, "H": H}))
     return cases
 
 

@@ -45,7 +45,8 @@ def mask_cases(seed: int = 0) -> list[Case]:
     cases.append(Case(f"B={B}, T={T}, T > max(lengths)", {"lengths": short, "T": T}, {"B": B, "T": T}))
     for i in (1, 2):
         lengths = _lengths(np.random.default_rng((seed, i)), B, T)
-        cases.append(Case(f"B={B}, T={T}", {"lengths": lengths, "T": T}, {"B": B, "T": T}))
+        name = f"B={B}, T={T}" + (", other values" if i == 2 else "")
+        cases.append(Case(name, {"lengths": lengths, "T": T}, {"B": B, "T": T}))
     return cases
 
 
@@ -63,7 +64,8 @@ def last_state_cases(seed: int = 0) -> list[Case]:
     for i, (b, t, h) in enumerate([(1, 1, 2), (B, T, H), (B, T, H)]):
         rng = np.random.default_rng((seed, i))
         lengths = _lengths(rng, b, t)
-        cases.append(Case(f"B={b}, T={t}, H={h}", {"outputs": _padded_outputs(rng, lengths, t, h), "lengths": lengths},
+        name = f"B={b}, T={t}, H={h}" + (", other values" if i == 2 else "")
+        cases.append(Case(name, {"outputs": _padded_outputs(rng, lengths, t, h), "lengths": lengths},
                           {"B": b, "T": t, "H": h}))
     return cases
 
@@ -78,7 +80,7 @@ def masked_loss_cases(seed: int = 0) -> list[Case]:
         losses = rng.uniform(0.1, 3.0, size=(b, t))
         for row, n in enumerate(lengths):
             losses[row, n:] = np.nan if nan else rng.uniform(20.0, 40.0, size=t - n)
-        name = f"B={b}, T={t}" + (", NaN on the padding" if nan else "")
+        name = f"B={b}, T={t}" + (", other values" if i == 2 else "") + (", NaN on the padding" if nan else "")
         cases.append(Case(name, {"losses": losses, "lengths": lengths}, {"B": b, "T": t}))
     return cases
 
@@ -88,7 +90,7 @@ def bucket_cases(seed: int = 0) -> list[Case]:
     rng = np.random.default_rng((seed, 24))
     N = int(rng.integers(9, 14))
     cases = [Case("N=1, batch_size=1", {"lengths": np.array([4], dtype=np.int64), "batch_size": 1}, {"N": 1})]
-    for i, batch_size in enumerate([int(rng.integers(3, 5)), 1, N + 2, 4]):
+    for i, batch_size in enumerate([int(rng.integers(3, 5)), 1, N + 2, 5]):
         values = np.random.default_rng((seed, i))
         lengths = values.integers(1, 7, size=N).astype(np.int64)  # few distinct lengths: ties
         cases.append(Case(f"N={N}, batch_size={batch_size}", {"lengths": lengths, "batch_size": batch_size}, {"N": N}))

@@ -19,8 +19,8 @@ def lstm_parameter_count(input_size, hidden_size, num_layers, bidirectional, pro
 
     Each direction of each layer has W_ih (4H, inputs), W_hh (4H, R), b_ih and
     b_hh (4H,), and with proj_size > 0 also W_hr (P, H); R (what h holds) is P
-    when proj_size > 0, else H. Layer 0 reads input_size inputs, every layer
-    above reads dirs * R. Returns a Python int.
+    when proj_size > 0, else H. Layer 0 reads input_size inputs.
+    Returns a Python int.
     """
     H, P = hidden_size, proj_size
     R = P if P > 0 else H
