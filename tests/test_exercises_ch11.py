@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from companion.exercises import EXERCISES
-from companion.exercises.checking import check_exercise
 from companion.solutions import ch11 as solutions
 from exercise_messages import message_of
+from exercise_standards import assert_reference_passes, assert_sizes_vary_with_the_seed, assert_stub_not_implemented, chapter_ids
 
-IDS = [i for i in EXERCISES if i.startswith("ch11.")]
+IDS = chapter_ids("ch11")
 
 
 def test_chapter_11_has_at_least_four_exercises():
@@ -18,27 +17,14 @@ def test_chapter_11_has_at_least_four_exercises():
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
-def test_reference_passes_on_twenty_seeds(exercise_id):
-    exercise = EXERCISES[exercise_id]
-    for seed in range(20):
-        result = check_exercise(exercise, exercise.reference, seed=seed)
-        assert result.passed, (seed, result.message)
-
-
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_stub_says_not_implemented(exercise_id):
-    def stub(**kwargs):
-        raise NotImplementedError
-
-    assert message_of(exercise_id, stub) == f"{exercise_id} is not implemented yet: replace `raise NotImplementedError` with your code."
+def test_reference_passes_on_twenty_seeds_and_stub_says_not_implemented(exercise_id):
+    assert_reference_passes(exercise_id, seeds=20)
+    assert_stub_not_implemented(exercise_id)
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_case_sizes_vary_with_the_seed_and_the_first_case_is_the_smallest(exercise_id):
-    make = EXERCISES[exercise_id].make_cases
-    names = {tuple(case.name for case in make(seed)) for seed in range(6)}
-    assert len(names) > 1
-    assert all(first[0] == make(0)[0].name for first in names)
+    assert_sizes_vary_with_the_seed(exercise_id)
 
 
 # --- ch11.lstm_parameter_count ------------------------------------------------------------
