@@ -298,3 +298,15 @@ def test_proj_projecting_the_cell_state_too_gives_shape_message():
 def test_proj_with_swapped_outputs_gives_shape_message():
     message = message_of("ch11.lstm_proj_step", proj_swapped_outputs)
     assert message.startswith('ch11.lstm_proj_step: h_next has shape (1, 4) in case "B=1, D=2, P=3, H=4"')
+
+
+def summary_as_torch_tensor(h_n, num_layers):
+    import torch
+
+    h = torch.from_numpy(h_n)
+    return torch.cat([h[-2], h[-1]], dim=1)  # right numbers, but a tensor
+
+
+def test_summary_returned_as_a_torch_tensor_is_named():
+    message = message_of("ch11.bidirectional_summary", summary_as_torch_tensor)
+    assert message == 'ch11.bidirectional_summary: summary is a torch.Tensor in case "num_layers=1, B=1, H=3"; expected a NumPy array.'

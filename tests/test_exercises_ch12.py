@@ -316,3 +316,15 @@ def test_float_sizes_give_dtype_message():
 
 def test_sizes_of_a_mixed_up_count_are_wrong():
     assert "batch_sizes is wrong" in message_of("ch12.packed_batch_sizes", sizes_unsorted_count)
+
+
+def last_as_torch_tensor(outputs, lengths):
+    import torch
+
+    out = torch.from_numpy(outputs)
+    return out[torch.arange(out.shape[0]), torch.from_numpy(lengths) - 1]
+
+
+def test_last_returned_as_a_torch_tensor_is_named():
+    message = message_of("ch12.last_valid_state", last_as_torch_tensor)
+    assert message == 'ch12.last_valid_state: last is a torch.Tensor in case "B=1, T=1, H=2"; expected a NumPy array.'
