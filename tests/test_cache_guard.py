@@ -18,7 +18,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "book" / "_ext"))
 
-from companion_cache_guard import dependency_files, imported_modules  # noqa: E402
+from companion_cache_guard import dependency_files, dependency_hash, imported_modules  # noqa: E402
 
 PAGE_HEADER = """\
 ---
@@ -133,3 +133,19 @@ def test_stale_outputs_are_not_served_even_after_the_html_is_deleted(tiny_book):
     shutil.rmtree(tiny_book / "_build" / ".doctrees")
     build(tiny_book)
     assert "answer is 3" in page_html(tiny_book, "uses_package")
+
+
+def test_pages_that_read_the_toc_depend_on_it(tmp_path):
+    package = tmp_path / "pkg"
+    write(package / "__init__.py", "")
+    write(package / "course.py", "X = 1\n")
+    toc = tmp_path / "_toc.yml"
+    reader = 'from pkg.course import X\nchapters = available_chapters(root / "_toc.yml")\n'
+    other = "from pkg.course import X\n"
+    toc.write_text("parts: []\n")
+    before = dependency_hash(reader, package), dependency_hash(other, package)
+    toc.write_text("parts: [{chapters: [{file: book/ch11_pytorch_layers}]}]\n")
+    after = dependency_hash(reader, package), dependency_hash(other, package)
+    assert before[0] != after[0]  # the page that reads the toc re-executes
+    assert before[1] == after[1]  # the other does not
+    assert dependency_hash('print("_toc.yml")\n', package) is None  # no package code: left alone

@@ -103,8 +103,16 @@ def dependency_files(page_source: str, package_dir: Path) -> list[Path]:
 
 
 def dependency_hash(page_source: str, package_dir: Path) -> str | None:
-    """Hash of the package sources a page depends on; None if it uses none."""
+    """Hash of the package sources a page depends on; None if it uses none.
+
+    A page whose code reads ``_toc.yml`` (the welcome page and the instructor
+    guide list which chapters are in the book) depends on that file too, so
+    adding a chapter to the table of contents re-executes them.
+    """
     files = dependency_files(page_source, package_dir)
+    toc = package_dir.parent / "_toc.yml"
+    if files and "_toc.yml" in page_source and toc.is_file():
+        files = [*files, toc]
     if not files:
         return None
     digest = hashlib.sha256()

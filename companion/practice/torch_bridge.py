@@ -77,3 +77,44 @@ def weights_to_torch(
             if value.shape != tuple(param.shape):
                 raise ValueError(f"{name} must be {_shape_text(labels)} = {_shape_text(param.shape)}; got {value.shape}")
             param.copy_(torch.from_numpy(np.ascontiguousarray(value)))
+
+
+def _directions(module: torch.nn.Module) -> list[tuple[int, bool]]:
+    reverse = (False, True) if module.bidirectional else (False,)
+    return [(layer, r) for layer in range(module.num_layers) for r in reverse]
+
+
+def _suffix(layer: int, reverse: bool) -> str:
+    return f"_l{layer}" + ("_reverse" if reverse else "")
+
+
+def deep_weights_from_torch(module: torch.nn.Module) -> dict[str, np.ndarray]:
+    """NumPy copies of every layer and direction, keyed by PyTorch's names, as ``companion.scratch.deep_rnn`` reads them.
+
+    A module with ``bias=False`` gives zero biases under the bias names.
+    """
+    weights = {}
+    for layer, reverse in _directions(module):
+        one = weights_from_torch(module, layer, reverse)
+        for ours, theirs in _TORCH_NAMES.items():
+            weights[theirs + _suffix(layer, reverse)] = one[ours]
+    return weights
+
+
+def deep_weights_to_torch(module: torch.nn.Module, weights: dict[str, np.ndarray]) -> None:
+    """Copy a stack's weights (as from ``init_deep_weights``: PyTorch's names) into every layer and direction of ``module``.
+
+    The names must be exactly the module's: a missing or an extra one (a
+    bidirectional dict for a unidirectional module, say) raises ValueError.
+    """
+    _check_module(module, 0, False)
+    expected = {theirs + _suffix(layer, reverse) for layer, reverse in _directions(module) for theirs in _TORCH_NAMES.values()}
+    if set(weights) != expected:
+        missing, extra = sorted(expected - set(weights)), sorted(set(weights) - expected)
+        raise ValueError(
+            f"weights do not fit a module with num_layers={module.num_layers}, bidirectional={module.bidirectional}: "
+            f"missing {missing}, unexpected {extra}"
+        )
+    for layer, reverse in _directions(module):
+        one = {ours: weights[theirs + _suffix(layer, reverse)] for ours, theirs in _TORCH_NAMES.items()}
+        weights_to_torch(module, one, layer, reverse)
