@@ -1,0 +1,260 @@
+"""The grader's side of isolation: start the worker in its sandbox, watch it, stop it.
+
+A ``Sandbox`` owns one scratch folder (mode 0711, removed on ``close``) with a
+copy of ``grading_worker.py`` and one job folder per exercise run. Each worker
+starts in a new session with an empty environment; when the grader is root the
+worker drops to ``nobody`` (uid and gid 65534, no supplementary groups) before
+it runs student code, and the job folder is handed to that user. While a worker runs, the grader checks its job
+folder's total size (RLIMIT_FSIZE caps each file, this caps their sum) and
+the wall clock; when it ends, times out, or the grader is interrupted, its
+whole process group is killed.
+
+``probe`` runs the worker once on harmless attempts (signal the grader, limit
+it, renice, read a file outside, read ``companion``, chmod, memfd, fork,
+sockets, allocate past the limit) and reports what the sandbox held.
+``problems`` says why that is not enough to grade safely; ``describe`` is the
+one line that the CSV and every feedback file carry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import companion
+
+WORKER = Path(__file__).with_name("grading_worker.py")
+NUMPY_PARENT = str(Path(np.__file__).resolve().parents[1])
+NOBODY = 65534
+EXIT_SETUP, EXIT_NO_SANDBOX = 70, 71  # as in grading_worker.py
+MAX_JOB_ENTRIES = 10_000  # files and folders a job may create before it is stopped
+POLL_SECONDS = 0.01
+QUOTA_EVERY = 10  # polls between two measurements of the job folder
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one exercise's process may use: wall-clock seconds, memory and output size (MiB)."""
+
+    timeout: float = 10.0
+    memory_mb: int = 1024
+    output_mb: int = 16
+
+
+@dataclass(frozen=True)
+class Exit:
+    """How a worker ended: its exit status (None if the grader stopped it) and why it was stopped."""
+
+    code: int | None
+    stopped_for: str = ""  # "", "timeout", "quota" or "interrupt"
+    seconds: float = 0.0
+
+
+def folder_bytes(folder: Path, max_entries: int = MAX_JOB_ENTRIES) -> int:
+    """Bytes held by the files under ``folder`` (size or blocks, the larger); -1 past ``max_entries`` entries."""
+    total, entries, stack = 0, 0, [str(folder)]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as listing:
+                for entry in listing:
+                    entries += 1
+                    if entries > max_entries:
+                        return -1
+                    info = entry.stat(follow_symlinks=False)
+                    if stat.S_ISDIR(info.st_mode):
+                        stack.append(entry.path)
+                    total += max(info.st_size, info.st_blocks * 512)
+        except OSError:
+            continue
+    return total
+
+
+class Sandbox:
+    """Scratch space and the workers running in it; ``with Sandbox() as sandbox: ...``.
+
+    require: ask each worker to refuse to run student code without Landlock and seccomp.
+    user: the uid (and gid) a root worker drops to (default ``nobody``); None when the grader is not root.
+    """
+
+    def __init__(self, require: bool = True, user: int | None = None):
+        self.require = require
+        self.user = user if user is not None else (NOBODY if os.geteuid() == 0 else None)
+        self.workdir = Path(tempfile.mkdtemp(prefix="companion-grade-"))
+        os.chmod(self.workdir, 0o711)  # the worker's user may enter it, not list it
+        self.worker = self.workdir / "worker.py"
+        shutil.copyfile(WORKER, self.worker)
+        os.chmod(self.worker, 0o644)
+        self.interrupted = threading.Event()
+        self._running: dict[int, subprocess.Popen] = {}
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Kill every worker still running and remove the scratch folder."""
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def stop(self) -> None:
+        """Kill every running worker; later ``run`` calls return at once."""
+        self.interrupted.set()
+        with self._lock:
+            for pid in list(self._running):
+                _kill_group(pid)
+
+    def new_job(self) -> Path:
+        job = Path(tempfile.mkdtemp(prefix="job-", dir=self.workdir))
+        (job / "out").mkdir()
+        return job
+
+    def spec(self, limits: Limits) -> dict:
+        """What every job.json holds besides the work: where NumPy is, the limits, whether to insist on the sandbox."""
+        return {"numpy_parent": NUMPY_PARENT, "require_sandbox": self.require, "drop_to": self.user,
+                "limits": {"memory_bytes": limits.memory_mb * 2**20, "cpu_seconds": int(limits.timeout) + 1,
+                           "file_bytes": limits.output_mb * 2**20}}
+
+    def run(self, job: Path, limits: Limits) -> Exit:
+        """Run the worker on ``job`` (job.json written) until it ends, times out, overfills its folder, or is interrupted."""
+        quota = folder_bytes(job) + limits.output_mb * 2**20
+        if self.user is not None and self.user != os.geteuid():
+            for path in [job, *job.rglob("*")]:
+                os.chown(path, self.user, self.user, follow_symlinks=False)
+        env = {"PATH": os.defpath, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": str(job), "TMPDIR": str(job),
+               "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        start = time.monotonic()
+        with self._lock:
+            if self.interrupted.is_set():
+                return Exit(None, "interrupt")
+            process = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-B", str(self.worker), str(job)],
+                cwd=job, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                close_fds=True, start_new_session=True,
+            )
+            self._running[process.pid] = process
+        stopped_for, polls = "timeout", 0
+        try:
+            while time.monotonic() < start + limits.timeout:
+                # WNOWAIT leaves the process a zombie, so its group id cannot be reused before the kill below.
+                if os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                    stopped_for = ""
+                    break
+                if self.interrupted.is_set():
+                    stopped_for = "interrupt"
+                    break
+                polls += 1
+                if polls % QUOTA_EVERY == 0 and not 0 <= folder_bytes(job) <= quota:
+                    stopped_for = "quota"
+                    break
+                time.sleep(POLL_SECONDS)
+        finally:
+            _kill_group(process.pid)  # anything it left behind in its session dies with it
+            code = process.wait()
+            with self._lock:
+                self._running.pop(process.pid, None)
+        if not stopped_for and not 0 <= folder_bytes(job) <= quota:
+            stopped_for = "quota"
+        return Exit(None if stopped_for else code, stopped_for, time.monotonic() - start)
+
+    def running(self) -> list[int]:
+        """Process ids of the workers running now."""
+        with self._lock:
+            return list(self._running)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+# --- what the sandbox holds here ------------------------------------------------------------------
+
+
+REQUIRED = {
+    "signals_blocked": "signals to the grader",
+    "limits_blocked": "prlimit on the grader",
+    "priority_blocked": "setpriority",
+    "files_confined": "reading files outside the job folder",
+    "package_hidden": "reading the companion package (its solutions)",
+    "metadata_blocked": "chmod and utime",
+    "memfd_blocked": "memfd_create",
+    "processes_blocked": "new processes",
+    "memory_limited": "memory beyond --memory-mb",
+}
+
+
+def probe(sandbox: Sandbox, limits: Limits) -> dict:
+    """Run the worker on harmless attempts; ``{"sandbox": what it set up, "probe": what it blocked}``.
+
+    Raises RuntimeError when the worker cannot even start (``EXIT_SETUP``: the
+    memory limit leaves no room for Python and NumPy), or does not answer.
+    """
+    outside = sandbox.workdir / "outside.txt"
+    outside.write_text("a file the worker must not read\n", encoding="utf-8")
+    os.chmod(outside, 0o644)
+    job = sandbox.new_job()
+    package = str(Path(companion.__file__).resolve())
+    spec = {**sandbox.spec(limits), "require_sandbox": False, "probe": {"outside": str(outside), "package": package}}
+    (job / "job.json").write_text(json.dumps(spec), encoding="utf-8")
+    try:
+        ended = sandbox.run(job, Limits(timeout=max(limits.timeout, 20), memory_mb=limits.memory_mb))
+        if ended.code == EXIT_SETUP:
+            raise RuntimeError(f"--memory-mb {limits.memory_mb} is too small for the worker to start Python and "
+                               f"NumPy ({_setup_error(job)}); raise it")
+        try:
+            return json.loads((job / "out" / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise RuntimeError(f"the sandboxed worker did not start (exit {ended.code}{', ' + ended.stopped_for if ended.stopped_for else ''}); "
+                               f"can user {sandbox.user if sandbox.user is not None else os.getuid()} run {sys.executable}?") from None
+    finally:
+        shutil.rmtree(job, ignore_errors=True)
+        outside.unlink()
+
+
+def _setup_error(job: Path) -> str:
+    try:
+        return (job / "out" / "setup_error.txt").read_text(encoding="utf-8", errors="replace")[:300]
+    except OSError:
+        return "no message"
+
+
+def problems(report: dict) -> list[str]:
+    """Why grading would not be safe with this sandbox: missing Landlock or seccomp, root, attempts that went through."""
+    state, held = report["sandbox"], report["probe"]
+    found = []
+    if not state.get("landlock_abi"):
+        found.append("Landlock is not available (the kernel lacks it or it is disabled)")
+    if not state.get("seccomp"):
+        found.append("seccomp filters are not available")
+    if os.geteuid() == 0 and state.get("uid") == 0:
+        found.append("the worker still runs as root: the grader could not drop privileges")
+    found += [f"the sandbox does not block {what}" for key, what in REQUIRED.items() if not held.get(key)]
+    return found
+
+
+def describe(report: dict, unsafe: bool = False) -> str:
+    """One line: ``landlock 6; seccomp; uid 65534; namespaces user+pid+mount+ipc+net+uts``."""
+    state = report.get("sandbox", {})
+    parts = [f"landlock {state['landlock_abi']}" if state.get("landlock_abi") else "no landlock",
+             "seccomp" if state.get("seccomp") else "no seccomp",
+             f"uid {state.get('uid', '?')}" + (" with CAP_DAC_READ_SEARCH" if state.get("keeps_cap_dac_read_search") else ""),
+             f"namespaces {'+'.join(state.get('namespaces') or []) or 'none'}"]
+    line = "; ".join(parts)
+    return f"UNSAFE ({line})" if unsafe else line
