@@ -330,7 +330,7 @@ def grade_exercise(exercise: Exercise, cells: list[dict], cases: list[Case], lim
             return verdict("timeout", f"{exercise.id}: did not finish within {limits.timeout:g} s (an infinite "
                                       "loop, or far too slow); the grader stopped it.")
         if ended.stopped_for == "quota":
-            return verdict("error", f"{exercise.id}: your code wrote more than {limits.output_mb} MiB of files "
+            return verdict("error", f"{exercise.id}: your code wrote more than {limits.total_output_mb} MiB of files "
                                     "in all; the grader stopped it.")
         if ended.code != 0 or not os.path.lexists(job / "out" / "manifest.json"):
             return verdict("error", _describe_exit(exercise.id, ended.code, limits))

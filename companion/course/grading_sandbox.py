@@ -46,11 +46,13 @@ QUOTA_EVERY = 10  # polls between two measurements of the job folder
 
 @dataclass(frozen=True)
 class Limits:
-    """What one exercise's process may use: wall-clock seconds, memory and output size (MiB)."""
+    """What one exercise's process may use: wall-clock seconds, memory, the size of each file it writes
+    and of all its files together (MiB)."""
 
     timeout: float = 10.0
     memory_mb: int = 1024
     output_mb: int = 16
+    total_output_mb: int = 64
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ class Sandbox:
 
     def run(self, job: Path, limits: Limits) -> Exit:
         """Run the worker on ``job`` (job.json written) until it ends, times out, overfills its folder, or is interrupted."""
-        quota = folder_bytes(job) + limits.output_mb * 2**20
+        quota = folder_bytes(job) + limits.total_output_mb * 2**20
         if self.user is not None and self.user != os.geteuid():
             for path in [job, *job.rglob("*")]:
                 os.chown(path, self.user, self.user, follow_symlinks=False)

@@ -31,7 +31,7 @@ MAX_NOTEBOOK_BYTES = 50 * 2**20
 _CHAPTER_NAMES = "|".join(sorted({re.escape(name) for ch in CHAPTERS for name in (ch.slug, f"ch{ch.number:02d}")},
                                   key=len, reverse=True))
 DEFAULT_STUDENT_PATTERN = (
-    rf"(?P<student>.+?)(?:_assignsubmission_file_?)?(?:_LATE)?(?:_\d+)*"
+    rf"(?P<student>.+?)(?:_LATE)?(?:_\d+)*(?:_assignsubmission_file)?"
     rf"(?:[ ._-]*(?:{_CHAPTER_NAMES}))?(?: \(\d+\)|-\d+)*"
 )
 
