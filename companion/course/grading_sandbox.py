@@ -218,8 +218,13 @@ def probe(sandbox: Sandbox, limits: Limits) -> dict:
     try:
         ended = sandbox.run(job, Limits(timeout=max(limits.timeout, 20), memory_mb=limits.memory_mb))
         if ended.code == EXIT_SETUP:
-            raise RuntimeError(f"--memory-mb {limits.memory_mb} is too small for the worker to start Python and "
-                               f"NumPy ({_setup_error(job)}); raise it")
+            error = _setup_error(job)
+            if limits.memory_mb < 4096:  # NumPy fails to load in too small an address space, often as an ImportError
+                roomy = probe(sandbox, Limits(timeout=limits.timeout, memory_mb=4096))
+                need = roomy["sandbox"].get("vm_peak", 0) / 2**20
+                raise RuntimeError(f"--memory-mb {limits.memory_mb} is too small for the worker to start Python and "
+                                   f"NumPy, which take {need:.0f} MiB of address space here; raise it")
+            raise RuntimeError(f"the worker could not start Python and NumPy ({error})")
         try:
             return json.loads((job / "out" / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -10,7 +10,8 @@ and JOB_DIR/job.json describing the work. The worker imports nothing from
 ``companion`` and trusts nothing it runs. In order, it
 
 1. enters new PID, mount, IPC, network and UTS namespaces where the kernel
-   allows (and a new user namespace first when it is not root), recording
+   allows (and a new user namespace first when it is not root and Python
+   can be read without privileges), recording
    which it got; in a new PID namespace it forks, and the child, the first
    process of that namespace, does the rest while the parent only waits and
    passes on how the child ended;
@@ -559,7 +560,10 @@ def main(job_dir: str) -> None:
         job = json.load(file)
     out_dir = os.path.join(job_dir, "out")
     drop_to = job.get("drop_to") if os.geteuid() == 0 else None
-    sandbox = {"namespaces": enter_namespaces(user=drop_to is None)}
+    # A new user namespace loses any capability on files outside it: skip it when reading Python needs one.
+    stdlib = sysconfig.get_paths()["stdlib"]
+    user_namespace = drop_to is None and others_can_read([sys.executable, stdlib, job["numpy_parent"]])
+    sandbox = {"namespaces": enter_namespaces(user=user_namespace)}
     try:
         limit_resources(job["limits"])
         sys.path.append(job["numpy_parent"])
