@@ -208,7 +208,8 @@ def probe(sandbox: Sandbox, limits: Limits) -> dict:
     Raises RuntimeError when the worker cannot even start (``EXIT_SETUP``: the
     memory limit leaves no room for Python and NumPy), or does not answer.
     """
-    outside = sandbox.workdir / "outside.txt"
+    outside = Path(tempfile.mkdtemp(prefix="probe-", dir=sandbox.workdir)) / "outside.txt"
+    os.chmod(outside.parent, 0o711)
     outside.write_text("a file the worker must not read\n", encoding="utf-8")
     os.chmod(outside, 0o644)
     job = sandbox.new_job()
@@ -232,7 +233,7 @@ def probe(sandbox: Sandbox, limits: Limits) -> dict:
                                f"can user {sandbox.user if sandbox.user is not None else os.getuid()} run {sys.executable}?") from None
     finally:
         shutil.rmtree(job, ignore_errors=True)
-        outside.unlink()
+        shutil.rmtree(outside.parent, ignore_errors=True)
 
 
 def _setup_error(job: Path) -> str:
