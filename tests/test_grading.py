@@ -463,10 +463,11 @@ def test_the_worker_inherits_no_environment_variables(tmp_path, monkeypatch):
     dump = "import json, os\njson.dump(dict(os.environ), open('out/environ.json', 'w'))\n"
     with Sandbox() as sandbox:
         job = sandbox.new_job()
-        spec = {**sandbox.spec(Limits()), "function": "nothing", "cells": [{"label": "env", "source": dump}], "cases": []}
-        (job / "job.json").write_text(json.dumps(spec))
-        assert sandbox.run(job, Limits(timeout=TIMEOUT)).code == 0
-        environ = json.loads((job / "out" / "environ.json").read_text())
+        task = sandbox.add_task(job)
+        (task / "job.json").write_text(json.dumps({"function": "nothing", "cells": [{"label": "env", "source": dump}],
+                                                   "cases": []}))
+        assert [ended.code for ended in sandbox.run(job, Limits(timeout=TIMEOUT))] == [0]
+        environ = json.loads((task / "out" / "environ.json").read_text())
     assert "COMPANION_TEST_SECRET" not in environ
     assert set(environ) <= {"PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                             "MKL_NUM_THREADS", "LC_CTYPE"}

@@ -75,7 +75,7 @@ from companion.course.grading_results import (
     read_manifest,
     write_atomically,
 )
-from companion.course.grading_sandbox import EXIT_NO_SANDBOX, EXIT_SETUP, Limits, Sandbox, describe, probe, problems
+from companion.course.grading_sandbox import EXIT_NO_SANDBOX, EXIT_SETUP, Exit, Limits, Sandbox, describe, probe, problems
 from companion.course.grading_submissions import (
     compile_pattern,
     find_submissions,
@@ -311,35 +311,52 @@ def _describe_exit(exercise_id: str, code: int, limits: Limits) -> str:
             "results: does your code call sys.exit, os._exit or quit?")
 
 
-def grade_exercise(exercise: Exercise, cells: list[dict], cases: list[Case], limits: Limits, sandbox: Sandbox,
-                   points: float) -> ExerciseGrade:
-    """Run ``cells`` (the last one the exercise's own) in a sandboxed process and judge the results here."""
+def grade_student(exercises: list[Exercise], plans: dict[str, list[dict]], cases: dict[str, list[Case]],
+                  limits: Limits, sandbox: Sandbox, worth: dict[str, float]) -> dict[str, ExerciseGrade]:
+    """Run each planned exercise in its own sandboxed process (one worker per student) and judge the results here."""
+    planned = [exercise for exercise in exercises if exercise.id in plans]
+    job = sandbox.new_job()
+    try:
+        tasks = []
+        for exercise in planned:
+            task = sandbox.add_task(job)
+            spec = {"function": exercise.id.split(".", 1)[1], "cells": plans[exercise.id],
+                    "cases": _write_inputs(cases[exercise.id], task)}
+            (task / "job.json").write_text(json.dumps(spec), encoding="utf-8")
+            tasks.append(task)
+        exits = sandbox.run(job, limits)
+        if any(ended.stopped_for == "interrupt" for ended in exits):
+            raise Interrupted(signal.SIGINT)
+        grades = {}
+        for exercise, task, ended in zip(planned, tasks, exits):
+            try:
+                grades[exercise.id] = judge_task(exercise, task, ended, cases[exercise.id], limits, worth[exercise.id])
+            except Exception as error:
+                grades[exercise.id] = _grader_error(exercise, worth[exercise.id], error)
+        return grades
+    finally:
+        shutil.rmtree(job, ignore_errors=True)
+
+
+def judge_task(exercise: Exercise, task: Path, ended: Exit, cases: list[Case], limits: Limits,
+               points: float) -> ExerciseGrade:
+    """The verdict on one exercise from how its process ended and what it left in ``task/out``."""
     def verdict(outcome: str, message: str) -> ExerciseGrade:
         status = {"passed": "ok", "wrong": "ok", "not_implemented": "ok"}.get(outcome, outcome)
         return ExerciseGrade(exercise.id, points if outcome == "passed" else 0, points, status, message, outcome)
 
-    job = sandbox.new_job()
+    if ended.stopped_for == "timeout":
+        return verdict("timeout", f"{exercise.id}: did not finish within {limits.timeout:g} s (an infinite "
+                                  "loop, or far too slow); the grader stopped it.")
+    if ended.stopped_for == "quota":
+        return verdict("error", f"{exercise.id}: your code wrote more than {limits.total_output_mb} MiB of files "
+                                "in all; the grader stopped it.")
+    if ended.code != 0 or not os.path.lexists(task / "out" / "manifest.json"):
+        return verdict("error", _describe_exit(exercise.id, ended.code, limits))
     try:
-        spec = {**sandbox.spec(limits), "function": exercise.id.split(".", 1)[1], "cells": cells,
-                "cases": _write_inputs(cases, job)}
-        (job / "job.json").write_text(json.dumps(spec), encoding="utf-8")
-        ended = sandbox.run(job, limits)
-        if ended.stopped_for == "interrupt":
-            raise Interrupted(signal.SIGINT)
-        if ended.stopped_for == "timeout":
-            return verdict("timeout", f"{exercise.id}: did not finish within {limits.timeout:g} s (an infinite "
-                                      "loop, or far too slow); the grader stopped it.")
-        if ended.stopped_for == "quota":
-            return verdict("error", f"{exercise.id}: your code wrote more than {limits.total_output_mb} MiB of files "
-                                    "in all; the grader stopped it.")
-        if ended.code != 0 or not os.path.lexists(job / "out" / "manifest.json"):
-            return verdict("error", _describe_exit(exercise.id, ended.code, limits))
-        try:
-            results = read_manifest(job / "out", len(cases), limits.output_mb * 2**20)
-        except Malformed as error:
-            return verdict("error", f"{exercise.id}: the results of your code could not be read ({error}).")
-    finally:
-        shutil.rmtree(job, ignore_errors=True)
+        results = read_manifest(task / "out", len(cases), limits.output_mb * 2**20)
+    except Malformed as error:
+        return verdict("error", f"{exercise.id}: the results of your code could not be read ({error}).")
 
     if results["cell_error"] is not None:
         raised = results["cell_error"]
@@ -363,16 +380,20 @@ def grade_exercise(exercise: Exercise, cells: list[dict], cases: list[Case], lim
     return verdict("passed", f"{exercise.id}: passed ({len(cases)} cases).")
 
 
-def _graded_safely(future: Future, exercise: Exercise, points: float) -> ExerciseGrade:
-    """The future's grade; any exception but an interrupt becomes an ``error`` grade that says what broke."""
+def _grader_error(exercise: Exercise, points: float, error: BaseException) -> ExerciseGrade:
+    return ExerciseGrade(exercise.id, 0, points, "error",
+                         f"{exercise.id}: the grader could not grade this exercise ({type(error).__name__}: "
+                         f"{clean(error, 500)}); please report it.", "error")
+
+
+def _graded_safely(future: Future, exercises: list[Exercise], worth: dict[str, float]) -> dict[str, ExerciseGrade]:
+    """The future's grades; any exception but an interrupt becomes an ``error`` grade on each exercise."""
     try:
         return future.result()
     except Interrupted:
         raise
     except Exception as error:
-        return ExerciseGrade(exercise.id, 0, points, "error",
-                             f"{exercise.id}: the grader could not grade this exercise ({type(error).__name__}: "
-                             f"{clean(error, 500)}); please report it.", "error")
+        return {exercise.id: _grader_error(exercise, worth[exercise.id], error) for exercise in exercises}
 
 
 # --- a whole folder ------------------------------------------------------------------------------
@@ -450,13 +471,12 @@ def grade_folder(folder: str | Path, chapters: list[int], seed: int, limits: Lim
 
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
-            futures = [{exercise.id: pool.submit(grade_exercise, exercise, plans[exercise.id], cases[exercise.id],
-                                                 limits, sandbox, worth[exercise.id])
-                        for exercise in exercises if exercise.id in plans} for plans in tasks]
-            for student, mine in zip(students, futures):
+            futures = [pool.submit(grade_student, exercises, plans, cases, limits, sandbox, worth) for plans in tasks]
+            for student, future, plans in zip(students, futures, tasks):
+                mine = _graded_safely(future, [exercise for exercise in exercises if exercise.id in plans], worth)
                 for exercise in exercises:
                     if exercise.id in mine:
-                        student.exercises.append(_graded_safely(mine[exercise.id], exercise, worth[exercise.id]))
+                        student.exercises.append(mine[exercise.id])
                     else:
                         student.exercises.append(ExerciseGrade(
                             exercise.id, 0, worth[exercise.id], "missing",

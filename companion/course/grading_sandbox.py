@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,8 @@ NOBODY = 65534
 EXIT_SETUP, EXIT_NO_SANDBOX = 70, 71  # as in grading_worker.py
 MAX_JOB_ENTRIES = 10_000  # files and folders a job may create before it is stopped
 POLL_SECONDS = 0.01
-QUOTA_EVERY = 10  # polls between two measurements of the job folder
+STARTUP_SECONDS = 20  # for the worker to start Python and NumPy, on a busy machine
+MAX_REPORT_BYTES = 2**20
 
 
 @dataclass(frozen=True)
@@ -62,25 +62,6 @@ class Exit:
     code: int | None
     stopped_for: str = ""  # "", "timeout", "quota" or "interrupt"
     seconds: float = 0.0
-
-
-def folder_bytes(folder: Path, max_entries: int = MAX_JOB_ENTRIES) -> int:
-    """Bytes held by the files under ``folder`` (size or blocks, the larger); -1 past ``max_entries`` entries."""
-    total, entries, stack = 0, 0, [str(folder)]
-    while stack:
-        try:
-            with os.scandir(stack.pop()) as listing:
-                for entry in listing:
-                    entries += 1
-                    if entries > max_entries:
-                        return -1
-                    info = entry.stat(follow_symlinks=False)
-                    if stat.S_ISDIR(info.st_mode):
-                        stack.append(entry.path)
-                    total += max(info.st_size, info.st_blocks * 512)
-        except OSError:
-            continue
-    return total
 
 
 class Sandbox:
@@ -121,37 +102,51 @@ class Sandbox:
                 _kill_group(pid)
 
     def new_job(self) -> Path:
-        job = Path(tempfile.mkdtemp(prefix="job-", dir=self.workdir))
-        (job / "out").mkdir()
-        return job
+        """An empty job folder; ``add_task`` gives it one task folder per exercise."""
+        return Path(tempfile.mkdtemp(prefix="job-", dir=self.workdir))
+
+    @staticmethod
+    def add_task(job: Path) -> Path:
+        """A new task folder ``tN`` in ``job``, with its ``out``; the caller writes its job.json and inputs."""
+        task = job / f"t{sum(1 for _ in job.glob('t*'))}"
+        (task / "out").mkdir(parents=True)
+        return task
 
     def spec(self, limits: Limits) -> dict:
-        """What every job.json holds besides the work: where NumPy is, the limits, whether to insist on the sandbox."""
+        """The job's job.json: where NumPy is, the limits, whether to insist on the sandbox, whom to run as."""
         return {"numpy_parent": NUMPY_PARENT, "require_sandbox": self.require, "drop_to": self.user,
+                "timeout": limits.timeout,
                 "limits": {"memory_bytes": limits.memory_mb * 2**20, "cpu_seconds": int(limits.timeout) + 1,
-                           "file_bytes": limits.output_mb * 2**20}}
+                           "file_bytes": limits.output_mb * 2**20, "total_bytes": limits.total_output_mb * 2**20}}
 
-    def run(self, job: Path, limits: Limits) -> Exit:
-        """Run the worker on ``job`` (job.json written) until it ends, times out, overfills its folder, or is interrupted."""
-        quota = folder_bytes(job) + limits.total_output_mb * 2**20
+    def run(self, job: Path, limits: Limits) -> list[Exit]:
+        """Run the worker on every task of ``job``; how each task's process ended, in task order.
+
+        The worker reports each task as it finishes. A task it never reported
+        (the worker was stopped: out of time overall, or an interrupt) is
+        ``Exit(None, "timeout")`` or ``Exit(None, "interrupt")``.
+        """
+        tasks = sorted((path.name for path in job.glob("t*")), key=lambda name: int(name[1:]))
+        (job / "job.json").write_text(json.dumps({**self.spec(limits), "tasks": tasks}), encoding="utf-8")
         if self.user is not None and self.user != os.geteuid():
             for path in [job, *job.rglob("*")]:
                 os.chown(path, self.user, self.user, follow_symlinks=False)
         env = {"PATH": os.defpath, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": str(job), "TMPDIR": str(job),
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         start = time.monotonic()
+        deadline = start + STARTUP_SECONDS + len(tasks) * (limits.timeout + 1)
         with self._lock:
             if self.interrupted.is_set():
-                return Exit(None, "interrupt")
+                return [Exit(None, "interrupt")] * len(tasks)
             process = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-B", str(self.worker), str(job)],
-                cwd=job, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                cwd=job, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 close_fds=True, start_new_session=True,
             )
             self._running[process.pid] = process
-        stopped_for, polls = "timeout", 0
+        stopped_for = "timeout"
         try:
-            while time.monotonic() < start + limits.timeout:
+            while time.monotonic() < deadline:
                 # WNOWAIT leaves the process a zombie, so its group id cannot be reused before the kill below.
                 if os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
                     stopped_for = ""
@@ -159,19 +154,25 @@ class Sandbox:
                 if self.interrupted.is_set():
                     stopped_for = "interrupt"
                     break
-                polls += 1
-                if polls % QUOTA_EVERY == 0 and not 0 <= folder_bytes(job) <= quota:
-                    stopped_for = "quota"
-                    break
                 time.sleep(POLL_SECONDS)
         finally:
             _kill_group(process.pid)  # anything it left behind in its session dies with it
+            report = process.stdout.read(MAX_REPORT_BYTES).decode("utf-8", "replace")
+            process.stdout.close()
             code = process.wait()
             with self._lock:
                 self._running.pop(process.pid, None)
-        if not stopped_for and not 0 <= folder_bytes(job) <= quota:
-            stopped_for = "quota"
-        return Exit(None if stopped_for else code, stopped_for, time.monotonic() - start)
+        exits = {}
+        for line in report.splitlines():
+            try:
+                entry = json.loads(line)
+                exits[entry["task"]] = Exit(entry["code"], entry["stopped_for"], entry["seconds"])
+            except (ValueError, KeyError, TypeError):
+                continue
+        if code == EXIT_SETUP:
+            raise RuntimeError(f"the worker could not start Python and NumPy ({report.strip()[:300]})")
+        missing = Exit(None, stopped_for or "timeout", time.monotonic() - start)
+        return [exits.get(name, missing) for name in tasks]
 
     def running(self) -> list[int]:
         """Process ids of the workers running now."""
@@ -205,42 +206,30 @@ REQUIRED = {
 def probe(sandbox: Sandbox, limits: Limits) -> dict:
     """Run the worker on harmless attempts; ``{"sandbox": what it set up, "probe": what it blocked}``.
 
-    Raises RuntimeError when the worker cannot even start (``EXIT_SETUP``: the
-    memory limit leaves no room for Python and NumPy), or does not answer.
+    It runs with at least 1024 MiB, so that it answers even where ``limits``
+    leave too little room (``grading.memory_problem`` says so). Raises
+    RuntimeError when the worker cannot start or does not answer.
     """
     outside = Path(tempfile.mkdtemp(prefix="probe-", dir=sandbox.workdir)) / "outside.txt"
     os.chmod(outside.parent, 0o711)
     outside.write_text("a file the worker must not read\n", encoding="utf-8")
     os.chmod(outside, 0o644)
     job = sandbox.new_job()
+    task = sandbox.add_task(job)
     package = str(Path(companion.__file__).resolve())
-    spec = {**sandbox.spec(limits), "require_sandbox": False, "probe": {"outside": str(outside), "package": package}}
-    (job / "job.json").write_text(json.dumps(spec), encoding="utf-8")
+    (task / "job.json").write_text(json.dumps({"probe": {"outside": str(outside), "package": package}}), encoding="utf-8")
+    roomy = Limits(timeout=max(limits.timeout, 20), memory_mb=max(limits.memory_mb, 1024))
     try:
-        ended = sandbox.run(job, Limits(timeout=max(limits.timeout, 20), memory_mb=limits.memory_mb))
-        if ended.code == EXIT_SETUP:
-            error = _setup_error(job)
-            if limits.memory_mb < 4096:  # NumPy fails to load in too small an address space, often as an ImportError
-                roomy = probe(sandbox, Limits(timeout=limits.timeout, memory_mb=4096))
-                need = roomy["sandbox"].get("vm_peak", 0) / 2**20
-                raise RuntimeError(f"--memory-mb {limits.memory_mb} is too small for the worker to start Python and "
-                                   f"NumPy, which take {need:.0f} MiB of address space here; raise it")
-            raise RuntimeError(f"the worker could not start Python and NumPy ({error})")
+        (ended,) = sandbox.run(job, roomy)
         try:
-            return json.loads((job / "out" / "manifest.json").read_text(encoding="utf-8"))
+            return json.loads((task / "out" / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            raise RuntimeError(f"the sandboxed worker did not start (exit {ended.code}{', ' + ended.stopped_for if ended.stopped_for else ''}); "
-                               f"can user {sandbox.user if sandbox.user is not None else os.getuid()} run {sys.executable}?") from None
+            raise RuntimeError(f"the sandboxed worker did not start (exit {ended.code}"
+                               f"{', ' + ended.stopped_for if ended.stopped_for else ''}); can user "
+                               f"{sandbox.user if sandbox.user is not None else os.getuid()} run {sys.executable}?") from None
     finally:
         shutil.rmtree(job, ignore_errors=True)
         shutil.rmtree(outside.parent, ignore_errors=True)
-
-
-def _setup_error(job: Path) -> str:
-    try:
-        return (job / "out" / "setup_error.txt").read_text(encoding="utf-8", errors="replace")[:300]
-    except OSError:
-        return "no message"
 
 
 def problems(report: dict) -> list[str]:

@@ -1,50 +1,61 @@
-"""The sandboxed half of grading: run one student's function on inputs the grader chose.
+"""The sandboxed half of grading: run one student's functions on inputs the grader chose.
 
 ``companion.course.grading_sandbox`` copies this file into its scratch folder
 and starts the copy as a script, never imports it:
 
     python -I -S -B worker.py JOB_DIR
 
-in a new session, with a minimal environment, no open files but /dev/null,
-and JOB_DIR/job.json describing the work. The worker imports nothing from
-``companion`` and trusts nothing it runs. In order, it
+in a new session, with a minimal environment, stdout a pipe to the grader,
+and JOB_DIR/job.json naming the tasks (one per exercise of one student), each
+a folder JOB_DIR/tN with its own job.json, inputs (in/) and results (out/).
+The worker imports nothing from ``companion`` and trusts nothing it runs.
+
+The worker itself runs no student code. It
 
 1. enters new PID, mount, IPC, network and UTS namespaces where the kernel
    allows (and a new user namespace first when it is not root and Python
-   can be read without privileges), recording
-   which it got; in a new PID namespace it forks, and the child, the first
-   process of that namespace, does the rest while the parent only waits and
-   passes on how the child ended;
-2. limits itself with ``setrlimit``: address space, CPU seconds, file size,
+   can be read without privileges), recording which it got; in a new PID
+   namespace it forks, and the child, the first process of that namespace,
+   does the rest while the parent only waits and passes on how it ended;
+2. imports NumPy once (``-S`` skips the .pth files, and the folder holding
+   NumPy is taken off ``sys.path`` again once it is imported);
+3. for each task, forks a child and watches it: wall-clock timeout, and the
+   total size of the task's folder (RLIMIT_FSIZE caps each file, this caps
+   their sum); it kills the child past either, and reports to the grader on
+   its stdout, one JSON line per task: exit status, and what stopped it.
+
+Each child, before it runs a line of the student's code,
+
+a. limits itself with ``setrlimit``: address space, CPU seconds, file size,
    open files, no core dumps;
-3. imports NumPy (``-S`` skips the .pth files, and the folder holding NumPy is
-   taken off ``sys.path`` again once it is imported);
-4. on Linux, confines itself with Landlock, an allow-list of files: read
-   Python's standard library, NumPy's own folders and the shared libraries
-   already loaded; read and write JOB_DIR; nothing else, so neither
-   ``companion`` nor other students' notebooks can be read, however the
-   package is installed; no TCP; from Landlock ABI 6 no signals out. Run as
-   root, it then drops to the user ``drop_to`` (nobody) for good: no groups,
+b. confines itself with Landlock, an allow-list of files: read Python's
+   standard library, NumPy's own folders and the shared libraries already
+   loaded; read and write its task folder; nothing else, so neither
+   ``companion``, nor other students' notebooks, nor the other tasks can be
+   read, however the package is installed; no TCP; from Landlock ABI 6 no
+   signals out;
+c. run as root, drops to the user ``drop_to`` (nobody) for good: no groups,
    no capabilities but, where Python lives in a folder other users cannot
    enter (``/root/.pyenv``), CAP_DAC_READ_SEARCH, so that it can still read
-   the files Landlock allows and nothing more. Then a
-   seccomp filter refuses signals, ``prlimit64`` and scheduling calls aimed at
-   any other process, ``setpriority``, new processes and sessions, exec,
-   sockets, ``memfd_create``, System V shared memory, ``mknod``, the
-   chmod/chown/utime/xattr families, mounts and namespaces, ptrace and
-   io_uring;
-5. executes the student's cells, calls the function on every case, and writes
-   what it returned to JOB_DIR/out: manifest.json and one .npy per array.
+   the files Landlock allows and nothing more;
+d. installs a seccomp filter that refuses signals, ``prlimit64`` and
+   scheduling calls aimed at any other process, ``setpriority``, new
+   processes and sessions, exec, sockets, ``memfd_create``, System V shared
+   memory, ``mknod``, the chmod/chown/utime/xattr families, mounts and
+   namespaces, ptrace and io_uring;
+e. executes the student's cells, calls the function on every case, and
+   writes what it returned to tN/out: manifest.json and one .npy per array.
 
-If the grader asked for the sandbox (``require_sandbox``) and Landlock or
-seccomp could not be set up, the worker runs no student code and exits with
-``EXIT_NO_SANDBOX``. A failure of its own setup (NumPy does not fit in the
-memory limit) exits with ``EXIT_SETUP``, so that the grader can blame the limit.
+If the grader asked for the sandbox (``require_sandbox``) and Landlock,
+seccomp or the drop of privileges failed, the child runs no student code and
+exits with ``EXIT_NO_SANDBOX``; a failure of the worker's own setup exits
+with ``EXIT_SETUP``.
 
-Nothing the student's code does here is believed: it runs in this process and
-may write anything into JOB_DIR/out. The grader reads from it only arrays
-(``allow_pickle=False``) and plain numbers, and judges them itself; statuses
-and points are decided in the grader's process.
+Nothing the student's code does is believed: it may write anything into its
+tN/out. The grader reads from it only arrays (``allow_pickle=False``) and
+plain numbers, and judges them itself; statuses and points are decided in the
+grader's process. The reports on stdout come from the worker, which the
+children can neither signal, trace nor write to.
 """
 
 from __future__ import annotations
@@ -59,6 +70,7 @@ import resource
 import signal
 import sys
 import sysconfig
+import time
 import traceback
 
 MAX_TEXT = 2000  # characters kept of a message or a line of the student's code
@@ -115,7 +127,7 @@ def enter_namespaces(user: bool) -> list[str]:
     return list(names)
 
 
-# --- 2. resource limits ------------------------------------------------------------------
+# --- a. resource limits ------------------------------------------------------------------
 
 
 def limit_resources(limits: dict) -> None:
@@ -143,7 +155,7 @@ def peak_memory_bytes() -> int:
     return 0
 
 
-# --- 4b. dropping root ---------------------------------------------------------------------
+# --- c. dropping root ---------------------------------------------------------------------
 
 PR_SET_KEEPCAPS, CAP_DAC_READ_SEARCH, CAPABILITY_VERSION_3 = 8, 2, 0x20080522
 CAPSET = {"x86_64": 126, "aarch64": 91}
@@ -182,7 +194,7 @@ def drop_privileges(uid: int, keep_read: bool) -> None:
         raise OSError(f"still uid {os.getuid()}")
 
 
-# --- 4a. Landlock: which files the process may touch ----------------------------------------
+# --- b. Landlock: which files the process may touch ----------------------------------------
 
 LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446  # all architectures
 FS_EXECUTE, FS_WRITE_FILE, FS_READ_FILE, FS_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
@@ -267,7 +279,7 @@ def restrict_files(readable: list[str], writable: str) -> int:
     return abi if done == 0 else 0
 
 
-# --- 4b. seccomp: which system calls the process may make --------------------------------
+# --- d. seccomp: which system calls the process may make --------------------------------
 
 # Refused outright, with EPERM.
 DENIED = [
@@ -416,7 +428,7 @@ class _NoCompanion:
         return None
 
 
-# --- 5. running the student's code --------------------------------------------------------
+# --- e. running the student's code --------------------------------------------------------
 
 
 def _text(value: object) -> str:
@@ -555,17 +567,100 @@ def _fork() -> None:
     os.waitpid(pid, 0)
 
 
+def run_task(task_dir: str, job: dict, readable: list[str], drop_to: int | None, sandbox: dict) -> None:
+    """In a forked child: confine this process, then run one exercise (or the probe) in ``task_dir``. Never returns."""
+    try:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)  # the report pipe to the grader is the parent's alone
+        os.chdir(task_dir)
+        sys.argv[1:] = [task_dir]
+        with open(os.path.join(task_dir, "job.json"), encoding="utf-8") as file:
+            task = json.load(file)
+        limit_resources(job["limits"])
+        state = dict(sandbox, landlock_abi=restrict_files(readable, task_dir))
+        if drop_to is not None:
+            state["keeps_cap_dac_read_search"] = not others_can_read([sys.executable, *readable])
+            try:
+                drop_privileges(drop_to, state["keeps_cap_dac_read_search"])
+            except OSError:
+                pass
+        state["uid"] = os.geteuid()
+        state["seccomp"] = deny_syscalls()
+        dropped = drop_to is None or state["uid"] == drop_to
+        if job.get("require_sandbox") and not (state["landlock_abi"] and state["seccomp"] and dropped):
+            os._exit(EXIT_NO_SANDBOX)
+    except BaseException:
+        os._exit(EXIT_SETUP)
+
+    out_dir = os.path.join(task_dir, "out")
+    if "probe" in task:
+        manifest = {"sandbox": state, "probe": probe(task["probe"])}
+    else:
+        namespace = {"__name__": "__main__", "__builtins__": builtins}
+        cell_error = run_cells(task["cells"], namespace)
+        fn = namespace.get(task["function"])
+        manifest = {"cell_error": cell_error, "defined": callable(fn)}
+        if callable(fn):
+            manifest["cases"] = run_cases(fn, task["cases"], task_dir, out_dir)
+    with open(os.path.join(out_dir, "manifest.json"), "w", encoding="utf-8") as file:
+        json.dump(manifest, file)
+    os._exit(0)  # no atexit handlers: the student's code may have registered some
+
+
+def folder_bytes(folder: str, max_entries: int = 10_000) -> int:
+    """Bytes held by the files under ``folder`` (size or blocks, the larger); -1 past ``max_entries`` entries."""
+    total, entries, stack = 0, 0, [folder]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as listing:
+                for entry in listing:
+                    entries += 1
+                    if entries > max_entries:
+                        return -1
+                    info = entry.stat(follow_symlinks=False)
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    total += max(info.st_size, info.st_blocks * 512)
+        except OSError:
+            continue
+    return total
+
+
+def watch(pid: int, task_dir: str, timeout: float, quota: int) -> dict:
+    """Wait for the child ``pid``; kill it past ``timeout`` seconds or when ``task_dir`` holds more than ``quota`` bytes."""
+    start, polls = time.monotonic(), 0
+    stopped_for = ""
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        polls += 1
+        if time.monotonic() - start > timeout:
+            stopped_for = "timeout"
+        elif polls % 20 == 0 and not 0 <= folder_bytes(task_dir) <= quota:
+            stopped_for = "quota"
+        if stopped_for:
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+            break
+        time.sleep(0.005)
+    if not stopped_for and not 0 <= folder_bytes(task_dir) <= quota:
+        stopped_for = "quota"
+    return {"code": os.waitstatus_to_exitcode(status), "stopped_for": stopped_for,
+            "seconds": round(time.monotonic() - start, 3)}
+
+
 def main(job_dir: str) -> None:
     with open(os.path.join(job_dir, "job.json"), encoding="utf-8") as file:
         job = json.load(file)
-    out_dir = os.path.join(job_dir, "out")
     drop_to = job.get("drop_to") if os.geteuid() == 0 else None
     # A new user namespace loses any capability on files outside it: skip it when reading Python needs one.
     stdlib = sysconfig.get_paths()["stdlib"]
     user_namespace = drop_to is None and others_can_read([sys.executable, stdlib, job["numpy_parent"]])
     sandbox = {"namespaces": enter_namespaces(user=user_namespace)}
+    report = os.fdopen(os.dup(1), "w", encoding="utf-8")
     try:
-        limit_resources(job["limits"])
         sys.path.append(job["numpy_parent"])
         import numpy
 
@@ -573,36 +668,22 @@ def main(job_dir: str) -> None:
         sys.path_importer_cache.pop(job["numpy_parent"], None)
         readable = readable_paths(os.path.dirname(numpy.__file__))
         sandbox["vm_peak"] = peak_memory_bytes()
-    except BaseException as error:  # MemoryError above all: the limits leave no room for NumPy
-        with open(os.path.join(out_dir, "setup_error.txt"), "w", encoding="utf-8") as file:
-            file.write(f"{type(error).__name__}: {_text(error)}")
+    except BaseException as error:
+        report.write(json.dumps({"setup_error": f"{type(error).__name__}: {_text(error)}"}) + "\n")
+        report.flush()
         os._exit(EXIT_SETUP)
     sys.meta_path.insert(0, _NoCompanion())
-    sandbox["landlock_abi"] = restrict_files(readable, job_dir)
-    if drop_to is not None:
-        sandbox["keeps_cap_dac_read_search"] = not others_can_read([sys.executable, *readable])
-        try:
-            drop_privileges(drop_to, sandbox["keeps_cap_dac_read_search"])
-        except OSError:
-            pass
-    sandbox["uid"] = os.geteuid()
-    sandbox["seccomp"] = deny_syscalls()
-    dropped = drop_to is None or sandbox["uid"] == drop_to
-    if job.get("require_sandbox") and not (sandbox["landlock_abi"] and sandbox["seccomp"] and dropped):
-        os._exit(EXIT_NO_SANDBOX)
-
-    if "probe" in job:
-        manifest = {"sandbox": sandbox, "probe": probe(job["probe"])}
-    else:
-        namespace = {"__name__": "__main__", "__builtins__": builtins}
-        cell_error = run_cells(job["cells"], namespace)
-        fn = namespace.get(job["function"])
-        manifest = {"cell_error": cell_error, "defined": callable(fn)}
-        if callable(fn):
-            manifest["cases"] = run_cases(fn, job["cases"], job_dir, out_dir)
-    with open(os.path.join(out_dir, "manifest.json"), "w", encoding="utf-8") as file:
-        json.dump(manifest, file)
-    os._exit(0)  # no atexit handlers: the student's code may have registered some
+    for name in job["tasks"]:
+        task_dir = os.path.join(job_dir, name)
+        quota = folder_bytes(task_dir) + job["limits"]["total_bytes"]
+        child = os.fork()
+        if child == 0:
+            report.close()
+            run_task(task_dir, job, readable, drop_to, sandbox)
+        result = watch(child, task_dir, job["timeout"], quota)
+        report.write(json.dumps({"task": name, **result}) + "\n")
+        report.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
