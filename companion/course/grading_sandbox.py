@@ -1,19 +1,21 @@
 """The grader's side of isolation: start the worker in its sandbox, watch it, stop it.
 
 A ``Sandbox`` owns one scratch folder (mode 0711, removed on ``close``) with a
-copy of ``grading_worker.py`` and one job folder per exercise run. Each worker
-starts in a new session with an empty environment; when the grader is root the
-worker drops to ``nobody`` (uid and gid 65534, no supplementary groups) before
-it runs student code, and the job folder is handed to that user. While a worker runs, the grader checks its job
-folder's total size (RLIMIT_FSIZE caps each file, this caps their sum) and
-the wall clock; when it ends, times out, or the grader is interrupted, its
-whole process group is killed.
+copy of ``grading_worker.py`` and one job folder per student, holding one task
+folder per exercise. Each worker starts in a new session with an empty
+environment; when the grader is root, the worker's children drop to
+``nobody`` (uid and gid 65534, no supplementary groups) before they run
+student code, and the job folder is handed to that user. The worker watches
+each task (its timeout, the total size of its folder) and reports on a pipe;
+the grader watches the worker as a whole (the sum of the timeouts) and, when
+it ends, runs out of time, or the grader is interrupted (``stop``), kills its
+whole process group.
 
-``probe`` runs the worker once on harmless attempts (signal the grader, limit
-it, renice, read a file outside, read ``companion``, chmod, memfd, fork,
-sockets, allocate past the limit) and reports what the sandbox held.
-``problems`` says why that is not enough to grade safely; ``describe`` is the
-one line that the CSV and every feedback file carry.
+``probe`` runs one task of harmless attempts (signal the grader, limit it,
+renice, read a file outside, read ``companion``, chmod, memfd, fork, sockets,
+allocate past the limit) and reports what the sandbox held. ``problems`` says
+why that is not enough to grade safely; ``describe`` is the one line that the
+CSV and every feedback file carry.
 """
 
 from __future__ import annotations
