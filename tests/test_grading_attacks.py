@@ -318,3 +318,21 @@ def test_an_exception_in_the_grader_itself_becomes_that_students_error(tmp_path,
     assert (students["bob"].total, students["bob"].status) == (0, "invalid-notebook")
     assert "the notebook is too much" in students["bob"].notes[0]
     assert np.isfinite(students["bob"].max_points)
+
+
+def test_an_unreadable_student_folder_is_a_note_not_a_crash(tmp_path, solved, monkeypatch):
+    from companion.course import grading_submissions
+
+    write(solved, tmp_path / "subs" / "ada.ipynb")
+    write(solved, tmp_path / "subs" / "bob" / "ch07.ipynb")
+    real = os.scandir
+
+    def scandir(path):  # as if bob's folder had mode 000 and the grader were not root
+        if Path(path).name == "bob":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(grading_submissions.os, "scandir", scandir)
+    found = grading_submissions.find_submissions(tmp_path / "subs")
+    assert len(found["ada"].notebooks) == 1
+    assert (found["bob"].notebooks, found["bob"].refused) == ([], ["bob could not be read (Permission denied)"])

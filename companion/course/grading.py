@@ -602,6 +602,8 @@ def run(args: argparse.Namespace) -> int:
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def interrupt(signum, frame):
+        for sig in previous:  # a second Ctrl-C must not cut the cleanup short
+            signal.signal(sig, signal.SIG_IGN)
         raise Interrupted(signum)
 
     graded: list[StudentGrade] = []

@@ -107,7 +107,12 @@ def find_submissions(folder: str | Path, pattern: re.Pattern | None = None) -> d
 
 def _collect(folder: Path, shown: Path, submission: Submission) -> None:
     """Add every notebook under ``folder`` to ``submission``, without following links."""
-    for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as error:
+        submission.refused.append(f"{shown} could not be read ({error.strerror})")
+        return
+    for entry in entries:
         if _hidden(entry.name):
             continue
         name = shown / decode_name(entry.name)
@@ -118,7 +123,11 @@ def _collect(folder: Path, shown: Path, submission: Submission) -> None:
 
 
 def _add(entry: os.DirEntry, shown: Path, submission: Submission) -> None:
-    info = entry.stat(follow_symlinks=False)
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError as error:
+        submission.refused.append(f"{shown} could not be read ({error.strerror})")
+        return
     if stat.S_ISREG(info.st_mode):
         submission.notebooks.append(Path(entry.path))
     else:
