@@ -48,7 +48,6 @@ import csv
 import json
 import math
 import os
-import re
 import secrets
 import shutil
 import signal

@@ -176,11 +176,6 @@ class Sandbox:
         missing = Exit(None, stopped_for or "timeout", time.monotonic() - start)
         return [exits.get(name, missing) for name in tasks]
 
-    def running(self) -> list[int]:
-        """Process ids of the workers running now."""
-        with self._lock:
-            return list(self._running)
-
 
 def _kill_group(pid: int) -> None:
     try:
