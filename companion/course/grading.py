@@ -571,7 +571,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="seed of the test inputs (default: a fresh random one)")
     parser.add_argument("--timeout", type=float, default=Limits.timeout, help="seconds per exercise (default %(default)s)")
     parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb, help="memory per exercise (default %(default)s)")
-    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), help="exercises graded at once")
+    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), help="students graded at once (one worker process each)")
     parser.add_argument("--points", help="points per exercise: JSON {id: points}, a CSV of id,points, or a released "
                                          "notebook (default: the points of the release)")
     parser.add_argument("--student-pattern", help="regular expression on file (or folder) names without .ipynb whose "
