@@ -6,7 +6,10 @@
 ``release`` writes the student notebooks of those chapters (outputs cleared,
 check cells locked, version stamped) and a README; ``grade`` runs every
 submitted exercise in a sandboxed process on fresh inputs and writes a CSV of
-points and one feedback file per student. ``--help`` after either says more.
+points and one feedback file per student, after each student, so that
+``--resume`` finishes an interrupted run; it refuses to run where the sandbox
+does not hold, unless given ``--unsafe-no-sandbox``. ``--help`` after either
+says more.
 """
 
 from __future__ import annotations

@@ -1,89 +1,116 @@
 """Grade a folder of submitted exercise notebooks: ``python -m companion grade SUBMISSIONS --chapters 7``.
 
-A submission is a notebook, or a folder of notebooks, per student. For each
-student and each exercise of the chosen chapters the grader
+A submission is a notebook, or a folder of notebooks, per student
+(``grading_submissions``). For each student and each exercise of the chosen
+chapters the grader
 
 1. finds the exercise's cell by its tag (``ch07.rnn_forward``), or else by the
    cell id it had in the released notebook;
 2. runs that cell, after the student's earlier exercise cells (an exercise may
-   call an earlier one), in a separate process: ``grading_worker.py``, with a
-   wall-clock timeout, a memory limit, an empty environment and, on Linux, a
-   Landlock and seccomp sandbox. The worker calls the function on cases built
-   from a seed the grader draws (``Exercise.make_cases(seed)``) and writes back
-   only what the function returned: arrays as ``.npy`` and plain numbers;
-3. reads those outputs with ``allow_pickle=False`` and judges them here, in the
-   grader's process, with the same ``judge`` as ``check``.
+   call an earlier one), in a separate process, ``grading_worker.py``, started
+   and watched by ``grading_sandbox``: a wall-clock timeout, memory, file-size
+   and total-output limits, an empty environment, an unprivileged user, new
+   namespaces, and a Landlock and seccomp sandbox. The worker calls the
+   function on cases built from a seed the grader draws
+   (``Exercise.make_cases(seed)``) and writes back only what the function
+   returned: arrays as ``.npy`` and plain numbers;
+3. reads those outputs as hostile data (``grading_results``) and judges them
+   here, in the grader's process, with the same ``judge`` as ``check``.
 
 Nothing the student's process says about itself is believed: no status, no
 points, no "passed". A student who patches ``check``, edits the check cells or
 forges the result files still has to return the right arrays for inputs they
 have never seen.
 
-The result is a CSV with one row per student (each exercise's points, total,
-maximum, status, seed and package version) and one feedback file per student
-with the check messages. Statuses: ``ok`` (every exercise ran; right or wrong),
-``timeout``, ``error`` (an exception, a crash, or results that could not be
-read), ``missing`` (an exercise cell or the whole submission is absent) and
-``invalid-notebook``; a student gets the worst one, in the order
-invalid-notebook, timeout, error, missing, ok.
+The grader fails closed: where Landlock or seccomp is missing, or a root
+grader cannot run workers as another user, it refuses to grade unless given
+``--unsafe-no-sandbox``; the CSV and each feedback file say which sandbox
+held. It never loses a result: whatever goes wrong with one student's files
+or outputs becomes that student's ``error``, and the CSV (one row per student:
+each exercise's points, total, maximum, status, counts of each outcome, seed,
+version and sandbox) and the feedback files are rewritten atomically after
+each student, so an interrupted run leaves a valid CSV that ``--resume``
+completes.
+
+Statuses: ``ok`` (every exercise ran; right or wrong), ``untouched`` (no
+exercise was attempted: each one is still ``raise NotImplementedError`` or
+absent), ``missing`` (an exercise cell or the whole submission is absent),
+``error`` (an exception, a crash, or results that could not be read),
+``timeout`` and ``invalid-notebook`` (a file that is not a notebook, or was
+refused); a student gets the worst one, in the order invalid-notebook,
+timeout, error, missing, ok.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import functools
 import json
+import math
 import os
-import re
 import secrets
 import shutil
 import signal
-import stat
-import subprocess
 import sys
-import tempfile
 import textwrap
 import time
-from concurrent.futures import ThreadPoolExecutor
+import tracemalloc
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Callable
 
 import numpy as np
 
 from companion import __version__
 from companion.course.course_map import CHAPTERS, chapter
+from companion.course.grading_results import (
+    Malformed,
+    clean,
+    csv_cell,
+    csv_text,
+    feedback_name,
+    read_csv,
+    read_manifest,
+    write_atomically,
+)
+from companion.course.grading_sandbox import EXIT_NO_SANDBOX, EXIT_SETUP, Exit, Limits, Sandbox, describe, probe, problems
+from companion.course.grading_submissions import (
+    compile_pattern,
+    find_submissions,
+    locate_exercises,
+    read_cells,
+    released_cell_ids,
+    student_id,
+)
 from companion.exercises import EXERCISES
 from companion.exercises.checking import Case, Exercise, Raised, check_exercise, judge
-from companion.exercises.notebooks import exercise_cells, read_notebook
 
-WORKER = Path(__file__).with_name("grading_worker.py")
-SITE_PACKAGES = str(Path(np.__file__).resolve().parents[1])
-STATUSES = ("ok", "missing", "error", "timeout", "invalid-notebook")  # from best to worst
-MAX_NOTEBOOK_BYTES = 50 * 2**20
-MAX_MANIFEST_BYTES = 2**20
+__all__ = ["Limits", "find_submissions", "student_id", "grade_folder", "main", "sandbox_report"]
+
+STATUSES = ("ok", "untouched", "missing", "error", "timeout", "invalid-notebook")  # from best to worst
+OUTCOMES = ("passed", "wrong", "not_implemented", "error", "timeout", "missing")
 EXERCISES_DIR = Path(__file__).resolve().parents[2] / "exercises"
 
 
-@dataclass(frozen=True)
-class Limits:
-    """What one exercise's process may use: wall-clock seconds, memory and output size (MiB)."""
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: stop grading, keep what is written."""
 
-    timeout: float = 10.0
-    memory_mb: int = 1024
-    output_mb: int = 16
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 @dataclass(frozen=True)
 class ExerciseGrade:
-    """The verdict on one exercise of one student."""
+    """The verdict on one exercise of one student; ``outcome`` is one of ``OUTCOMES``."""
 
     exercise_id: str
     points: float
     max_points: float
     status: str
     message: str
+    outcome: str = "error"
 
 
 @dataclass
@@ -91,10 +118,12 @@ class StudentGrade:
     """Everything about one student: their notebooks, per-exercise verdicts and overall status."""
 
     student: str
-    notebooks: list[Path]
+    notebooks: list[str]
     exercises: list[ExerciseGrade] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     invalid: bool = False
+    feedback_file: str = ""
+    sandbox: str = ""
 
     @property
     def total(self) -> float:
@@ -104,13 +133,21 @@ class StudentGrade:
     def max_points(self) -> float:
         return sum(grade.max_points for grade in self.exercises)
 
+    def count(self, outcome: str) -> int:
+        return sum(grade.outcome == outcome for grade in self.exercises)
+
     @property
     def status(self) -> str:
-        statuses = [grade.status for grade in self.exercises] + (["invalid-notebook"] if self.invalid else [])
-        return max(statuses, key=STATUSES.index, default="missing")
+        if self.invalid:
+            return "invalid-notebook"
+        worst = max((grade.status for grade in self.exercises), key=STATUSES.index, default="missing")
+        outcomes = {grade.outcome for grade in self.exercises}
+        if worst in ("ok", "missing") and "not_implemented" in outcomes and outcomes <= {"not_implemented", "missing"}:
+            return "untouched"
+        return worst
 
 
-# --- the chapters and their exercises ------------------------------------------------------
+# --- the chapters, their exercises and points ---------------------------------------------------
 
 
 def parse_chapters(text: str) -> list[int]:
@@ -137,6 +174,42 @@ def chapter_exercises(chapters: list[int]) -> list[Exercise]:
     return found
 
 
+def load_points(path: str | Path, exercise_ids: list[str]) -> dict[str, float]:
+    """``--points FILE``: ``{exercise id: points}`` from JSON, a two-column CSV, or a released notebook's metadata.
+
+    A released notebook (``python -m companion release``) carries its exercises'
+    points under ``metadata.companion.exercises``. Exercises not listed keep the
+    points of the release; an id that is not being graded is an error (a typo).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".csv":
+            rows = [row for row in csv.reader(text.splitlines()) if row and not row[0].startswith("#")]
+            table = {row[0].strip(): row[1].strip() for row in rows if len(row) >= 2 and row[0].strip() != "exercise"}
+        else:
+            data = json.loads(text)
+            if path.suffix == ".ipynb":
+                data = data.get("metadata", {}).get("companion", {}).get("exercises", {})
+            table = dict(data) if isinstance(data, dict) else None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, AttributeError) as error:
+        raise ValueError(f"--points {path}: cannot read it ({error})") from None
+    if table is None:
+        raise ValueError(f"--points {path}: expected a JSON object {{exercise id: points}}")
+    points = {}
+    for exercise_id, value in table.items():
+        if exercise_id not in exercise_ids:
+            raise ValueError(f"--points {path}: {exercise_id!r} is not an exercise of these chapters")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or number < 0:
+            raise ValueError(f"--points {path}: the points of {exercise_id} must be a number >= 0; got {value!r}")
+        points[exercise_id] = number
+    return points
+
+
 def seed_problem(exercises: list[Exercise], seed: int) -> str | None:
     """Why ``seed`` is unfit for grading: a reference solution that fails its own check on its cases; or None.
 
@@ -159,115 +232,38 @@ def draw_seed(exercises: list[Exercise], tries: int = 100) -> int:
     raise RuntimeError(f"no seed in {tries} tries lets every reference solution pass its own check")
 
 
-def released_cell_ids(exercises_dir: Path = EXERCISES_DIR) -> dict[str, str]:
-    """``{exercise id: cell id}`` in the course's own notebooks, the cells that ``release`` hands out."""
-    ids = {}
-    for path in sorted(exercises_dir.glob("ch*.ipynb")):
-        ids.update({exercise_id: cell.id for exercise_id, cell in exercise_cells(read_notebook(path)).items() if "id" in cell})
-    return ids
-
-
-# --- submissions -------------------------------------------------------------------------------
-
-
-def find_submissions(folder: str | Path) -> dict[str, list[Path]]:
-    """``{student id: notebooks}``: one per file ``alice.ipynb`` / ``alice_ch07_vanilla_rnn.ipynb``, or per folder.
-
-    A file's student id is its name without a trailing chapter slug or ``chNN``;
-    a folder's is the folder's name, and every notebook inside it (at any depth)
-    is that student's. Hidden files and folders (``.ipynb_checkpoints``) are skipped.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"no such folder of submissions: {folder}")
-    students: dict[str, list[Path]] = {}
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith((".", "__")):
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            notebooks = [path for path in sorted(entry.rglob("*.ipynb"))
-                         if not any(part.startswith(".") for part in path.relative_to(entry).parts)]
-            students.setdefault(entry.name, []).extend(notebooks)
-        elif entry.suffix == ".ipynb" and entry.is_file():
-            students.setdefault(student_id(entry.stem), []).append(entry)
-    return students
-
-
-def student_id(stem: str) -> str:
-    """``"alice_ch07_vanilla_rnn"`` -> ``"alice"``; a name that is only a chapter stays as it is."""
-    for ch in CHAPTERS:
-        for suffix in (ch.slug, f"ch{ch.number:02d}"):
-            if stem.endswith(suffix) and stem != suffix:
-                trimmed = stem[: -len(suffix)].rstrip("_-. ")
-                if trimmed:
-                    return trimmed
-    return stem
-
-
-def read_cells(path: Path) -> list[dict]:
-    """The code cells of a notebook as ``{"id", "tags", "source"}``; ValueError if it is not a notebook."""
-    size = path.stat().st_size
-    if size > MAX_NOTEBOOK_BYTES:
-        raise ValueError(f"{path.name} is {size / 2**20:.0f} MiB, more than {MAX_NOTEBOOK_BYTES // 2**20} MiB")
+def reference_bytes(exercise: Exercise, cases: list[Case]) -> int:
+    """The most memory the reference solution allocates on any of ``cases`` (traced by tracemalloc)."""
+    tracemalloc.start()
     try:
-        notebook = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ValueError(f"{path.name} is not valid JSON ({error})") from None
-    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise ValueError(f"{path.name} is JSON but not a notebook (nbformat 4): it has no list of cells")
-    cells = []
-    for cell in notebook["cells"]:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list) and all(isinstance(line, str) for line in source):
-            source = "".join(source)
-        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-        tags = metadata.get("tags") if isinstance(metadata.get("tags"), list) else []
-        if not isinstance(source, str):
-            raise ValueError(f"{path.name} has a code cell whose source is not text")
-        cells.append({"id": cell.get("id"), "tags": [tag for tag in tags if isinstance(tag, str)], "source": source})
-    return cells
+        peak = 0
+        for case in cases:
+            tracemalloc.reset_peak()
+            start = tracemalloc.get_traced_memory()[0]
+            exercise.reference(**case.kwargs)
+            peak = max(peak, tracemalloc.get_traced_memory()[1] - start)
+        return peak
+    finally:
+        tracemalloc.stop()
 
 
-def strip_magics(source: str) -> str:
-    """IPython magics and shell lines (``%timeit``, ``!ls``) become ``pass``: plain Python is graded."""
-    lines = []
-    for line in source.splitlines():
-        stripped = line.lstrip()
-        lines.append(line[: len(line) - len(stripped)] + "pass" if stripped.startswith(("%", "!")) else line)
-    return "\n".join(lines) + "\n"
+def memory_problem(exercises: list[Exercise], cases: dict[str, list[Case]], limits: Limits, worker_bytes: int) -> str | None:
+    """Why ``--memory-mb`` is too small for a reference solution to run in the worker; or None.
 
-
-def locate_exercises(cells_by_notebook: list[list[dict]], exercise_ids: list[str],
-                     cell_ids: dict[str, str]) -> tuple[dict[str, list[dict]], list[str]]:
-    """For each exercise, the cells to run: the student's earlier exercise cells, then its own.
-
-    A cell is an exercise's if it carries the exercise's tag, or (when no cell
-    does) the id of the exercise's cell in the released notebook. If several
-    cells qualify, the last one counts. Returns the cells and notes for the feedback.
+    worker_bytes: the worker's address space with Python and NumPy loaded (its VmPeak, from the probe).
+    The reference's own allocations count double, for the copies a student's code may reasonably make.
     """
-    located: dict[str, tuple[int, int]] = {}
-    notes = []
-    for exercise_id in exercise_ids:
-        tagged = [(n, i) for n, cells in enumerate(cells_by_notebook) for i, cell in enumerate(cells) if exercise_id in cell["tags"]]
-        if not tagged and exercise_id in cell_ids:
-            tagged = [(n, i) for n, cells in enumerate(cells_by_notebook) for i, cell in enumerate(cells)
-                      if cell["id"] == cell_ids[exercise_id]]
-            if tagged:
-                notes.append(f"{exercise_id}: no cell carries this tag; graded the cell with the released cell id.")
-        if len(tagged) > 1:
-            notes.append(f"{exercise_id}: {len(tagged)} cells qualify; graded the last one.")
-        if tagged:
-            located[exercise_id] = tagged[-1]
-    plans = {}
-    for exercise_id, (n, i) in located.items():
-        earlier = sorted((j, other) for other, (m, j) in located.items() if m == n and j < i)
-        plans[exercise_id] = [
-            {"label": label, "source": strip_magics(cells_by_notebook[n][j]["source"])}
-            for j, label in earlier + [(i, exercise_id)]
-        ]
-    return plans, notes
+    for exercise in exercises:
+        inputs = sum(value.nbytes for case in cases[exercise.id] for value in case.kwargs.values()
+                     if isinstance(value, np.ndarray))
+        need = worker_bytes + inputs + 2 * reference_bytes(exercise, cases[exercise.id]) + 32 * 2**20
+        if need > limits.memory_mb * 2**20:
+            return (f"--memory-mb {limits.memory_mb} is too small: the reference solution of {exercise.id} would not "
+                    f"fit (Python and NumPy take {worker_bytes / 2**20:.0f} MiB of address space in the worker, the "
+                    f"inputs and the reference's arrays about {(need - worker_bytes) / 2**20:.0f} MiB more). "
+                    f"Give at least --memory-mb {math.ceil(need / 2**20 / 64) * 64}; every student would otherwise "
+                    "be marked down for the grader's limit.")
+    return None
 
 
 # --- one exercise, in its own process ----------------------------------------------------------
@@ -291,39 +287,13 @@ def _write_inputs(cases: list[Case], job: Path) -> list[dict]:
     return described
 
 
-def _run_worker(job: Path, limits: Limits) -> tuple[int | None, float]:
-    """Run the worker on ``job``; (its return code, or None if it timed out; seconds it ran)."""
-    env = {"PATH": os.defpath, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": str(job), "TMPDIR": str(job),
-           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    start = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-I", "-S", "-B", str(WORKER), str(job), SITE_PACKAGES],
-        cwd=job, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        close_fds=True, start_new_session=True,
-    )
-    deadline = start + limits.timeout
-    finished = False
-    while time.monotonic() < deadline:
-        # WNOWAIT leaves the process a zombie, so its group id cannot be reused before the kill below.
-        if os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-            finished = True
-            break
-        time.sleep(0.01)
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # anything it left behind in its session dies with it
-    except (ProcessLookupError, PermissionError):
-        pass
-    code = process.wait()
-    return (code if finished else None), time.monotonic() - start
-
-
 def _describe_exit(exercise_id: str, code: int, limits: Limits) -> str:
     if code < 0:
         reasons = {
             signal.SIGXCPU: f"used more than its CPU time ({limits.timeout:g} s)",
             signal.SIGXFSZ: f"wrote a file larger than {limits.output_mb} MiB",
             signal.SIGSEGV: "crashed (segmentation fault)",
-            signal.SIGKILL: "was killed (out of memory?)",
+            signal.SIGKILL: f"was killed (out of memory, past --memory-mb {limits.memory_mb}, or out of CPU time?)",
             signal.SIGSYS: "made a system call the sandbox forbids",
         }
         try:
@@ -331,138 +301,61 @@ def _describe_exit(exercise_id: str, code: int, limits: Limits) -> str:
         except ValueError:
             name = str(-code)
         return f"{exercise_id}: the process running your code {reasons.get(-code, f'died of signal {name}')}."
+    if code == EXIT_SETUP:
+        return (f"{exercise_id}: the grader's own limits (--memory-mb {limits.memory_mb}) left no room to start "
+                "Python and NumPy, so your code was not run; this is not your code's fault. Ask for a regrade.")
+    if code == EXIT_NO_SANDBOX:
+        return f"{exercise_id}: the sandbox could not be set up, so your code was not run. Ask for a regrade."
     return (f"{exercise_id}: the process running your code ended (exit status {code}) before returning its "
             "results: does your code call sys.exit, os._exit or quit?")
 
 
-class Malformed(ValueError):
-    """The worker's results cannot be read: only the student's own code can cause that."""
-
-
-def _read_file(out: Path, name: Any, budget: list[int]) -> np.ndarray:
-    if not isinstance(name, str) or not re.fullmatch(r"c\d+(_\d+)*\.npy", name):
-        raise Malformed(f"bad file name {name!r}")
-    info = os.lstat(out / name)  # lstat: a symbolic link or a pipe is not a result
-    if not stat.S_ISREG(info.st_mode):
-        raise Malformed(f"{name} is not a regular file")
-    budget[0] -= info.st_size
-    if budget[0] < 0:
-        raise Malformed("the outputs are larger than the output limit")
+def grade_student(exercises: list[Exercise], plans: dict[str, list[dict]], cases: dict[str, list[Case]],
+                  limits: Limits, sandbox: Sandbox, worth: dict[str, float]) -> dict[str, ExerciseGrade]:
+    """Run each planned exercise in its own sandboxed process (one worker per student) and judge the results here."""
+    planned = [exercise for exercise in exercises if exercise.id in plans]
+    job = sandbox.new_job()
     try:
-        return np.load(out / name, allow_pickle=False)
-    except Exception as error:
-        raise Malformed(f"{name} is not a NumPy array file ({error})") from None
-
-
-def decode(node: Any, out: Path, budget: list[int], depth: int = 0) -> Any:
-    """Rebuild, from the worker's description, a stand-in for what the student's function returned.
-
-    Arrays and numbers come back as themselves; anything else as an object of
-    a new, empty class with the same name, so that ``judge`` can say what it was.
-    """
-    if not isinstance(node, dict) or depth > 3:
-        raise Malformed("a result is not a description")
-    kind = node.get("t")
-    if kind == "none":
-        return None
-    if kind in ("bool", "int", "float"):
-        value = node.get("v")
-        expected = {"bool": bool, "int": int, "float": (int, float)}[kind]
-        if not isinstance(value, expected) or (kind != "bool" and isinstance(value, bool)):
-            raise Malformed(f"a {kind} that is not one")
-        return {"bool": bool, "int": int, "float": float}[kind](value)
-    if kind == "array":
-        return _read_file(out, node.get("file"), budget)
-    if kind == "npscalar":
-        array = _read_file(out, node.get("file"), budget)
-        if array.ndim != 0:
-            raise Malformed("a NumPy scalar that is not 0-dimensional")
-        return array[()]
-    if kind == "object_array":
-        return np.empty(0, dtype=object)  # judge reports its dtype, which it checks before the shape
-    if kind in ("tuple", "list"):
-        items = node.get("items")
-        if not isinstance(items, list) or len(items) > 64:
-            raise Malformed("a tuple without items")
-        decoded = [decode(item, out, budget, depth + 1) for item in items]
-        return tuple(decoded) if kind == "tuple" else decoded
-    if kind == "other":
-        module, qualname = node.get("module"), node.get("qualname")
-        if not (isinstance(module, str) and isinstance(qualname, str)) or len(module) + len(qualname) > 400:
-            raise Malformed("an object without a type name")
-        return type(qualname or "object", (), {"__module__": module, "__qualname__": qualname})()
-    raise Malformed(f"unknown result kind {kind!r}")
-
-
-def decode_raised(node: Any) -> Raised:
-    if not isinstance(node, dict):
-        raise Malformed("an exception that is not described")
-    fields = {key: node.get(key) for key in ("type_name", "message", "line")}
-    if not all(isinstance(value, str) for value in fields.values()) or not isinstance(node.get("not_implemented"), bool):
-        raise Malformed("an exception with missing fields")
-    return Raised(**{key: value[:2000] for key, value in fields.items()}, not_implemented=node["not_implemented"])
-
-
-def read_manifest(out: Path, n_cases: int, limits: Limits) -> dict:
-    """The worker's manifest.json with every result decoded; Malformed if anything is off."""
-    path = out / "manifest.json"
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        raise Malformed("no results were written") from None
-    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MANIFEST_BYTES:
-        raise Malformed("the results file is not a small regular file")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise Malformed("the results file is not JSON") from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("defined"), bool):
-        raise Malformed("the results file does not describe a run")
-    cell_error = manifest.get("cell_error")
-    decoded = {"cell_error": None if cell_error is None else decode_raised(cell_error), "defined": manifest["defined"]}
-    if manifest["defined"]:
-        cases = manifest.get("cases")
-        if not isinstance(cases, list) or len(cases) != n_cases:
-            raise Malformed("the results do not cover every case")
-        budget = [limits.output_mb * 2**20]
-        results = []
-        for case in cases:
-            if not isinstance(case, dict):
-                raise Malformed("a case result is not described")
-            results.append(decode_raised(case["raised"]) if "raised" in case else decode(case.get("value"), out, budget))
-        decoded["cases"] = results
-    return decoded
-
-
-def grade_exercise(exercise: Exercise, cells: list[dict], cases: list[Case], limits: Limits,
-                   workdir: Path) -> ExerciseGrade:
-    """Run ``cells`` (the last one the exercise's own) in a sandboxed process and judge the results here."""
-    def verdict(status: str, message: str, points: float = 0) -> ExerciseGrade:
-        return ExerciseGrade(exercise.id, points, exercise.points, status, message)
-
-    job = Path(tempfile.mkdtemp(prefix="job-", dir=workdir))
-    try:
-        (job / "out").mkdir()
-        spec = {
-            "function": exercise.id.split(".", 1)[1],
-            "cells": cells,
-            "cases": _write_inputs(cases, job),
-            "limits": {"memory_bytes": limits.memory_mb * 2**20, "cpu_seconds": int(limits.timeout) + 1,
-                       "file_bytes": limits.output_mb * 2**20},
-        }
-        (job / "job.json").write_text(json.dumps(spec), encoding="utf-8")
-        code, _ = _run_worker(job, limits)
-        if code is None:
-            return verdict("timeout", f"{exercise.id}: did not finish within {limits.timeout:g} s (an infinite "
-                                      "loop, or far too slow); the grader stopped it.")
-        if code != 0 or not os.path.lexists(job / "out" / "manifest.json"):
-            return verdict("error", _describe_exit(exercise.id, code, limits))
-        try:
-            results = read_manifest(job / "out", len(cases), limits)
-        except Malformed as error:
-            return verdict("error", f"{exercise.id}: the results of your code could not be read ({error}).")
+        tasks = []
+        for exercise in planned:
+            task = sandbox.add_task(job)
+            spec = {"function": exercise.id.split(".", 1)[1], "cells": plans[exercise.id],
+                    "cases": _write_inputs(cases[exercise.id], task)}
+            (task / "job.json").write_text(json.dumps(spec), encoding="utf-8")
+            tasks.append(task)
+        exits = sandbox.run(job, limits)
+        if any(ended.stopped_for == "interrupt" for ended in exits):
+            raise Interrupted(signal.SIGINT)
+        grades = {}
+        for exercise, task, ended in zip(planned, tasks, exits):
+            try:
+                grades[exercise.id] = judge_task(exercise, task, ended, cases[exercise.id], limits, worth[exercise.id])
+            except Exception as error:
+                grades[exercise.id] = _grader_error(exercise, worth[exercise.id], error)
+        return grades
     finally:
         shutil.rmtree(job, ignore_errors=True)
+
+
+def judge_task(exercise: Exercise, task: Path, ended: Exit, cases: list[Case], limits: Limits,
+               points: float) -> ExerciseGrade:
+    """The verdict on one exercise from how its process ended and what it left in ``task/out``."""
+    def verdict(outcome: str, message: str) -> ExerciseGrade:
+        status = {"passed": "ok", "wrong": "ok", "not_implemented": "ok"}.get(outcome, outcome)
+        return ExerciseGrade(exercise.id, points if outcome == "passed" else 0, points, status, message, outcome)
+
+    if ended.stopped_for == "timeout":
+        return verdict("timeout", f"{exercise.id}: did not finish within {limits.timeout:g} s (an infinite "
+                                  "loop, or far too slow); the grader stopped it.")
+    if ended.stopped_for == "quota":
+        return verdict("error", f"{exercise.id}: your code wrote more than {limits.total_output_mb} MiB of files "
+                                "in all; the grader stopped it.")
+    if ended.code != 0 or not os.path.lexists(task / "out" / "manifest.json"):
+        return verdict("error", _describe_exit(exercise.id, ended.code, limits))
+    try:
+        results = read_manifest(task / "out", len(cases), limits.output_mb * 2**20)
+    except Malformed as error:
+        return verdict("error", f"{exercise.id}: the results of your code could not be read ({error}).")
 
     if results["cell_error"] is not None:
         raised = results["cell_error"]
@@ -478,89 +371,164 @@ def grade_exercise(exercise: Exercise, cells: list[dict], cases: list[Case], lim
             problem = judge(exercise, case, outputs)
         except Exception as error:  # an output so odd that judging it failed: the student's, not a pass
             return verdict("error", f"{exercise.id}: your output in case \"{case.name}\" could not be judged "
-                                    f"({type(error).__name__}: {error}).")
+                                    f"({type(error).__name__}: {clean(error, 500)}).")
         if problem is not None:
-            crashed = isinstance(outputs, Raised) and not outputs.not_implemented
-            return verdict("error" if crashed else "ok", problem)
-    return verdict("ok", f"{exercise.id}: passed ({len(cases)} cases).", exercise.points)
+            if isinstance(outputs, Raised):
+                return verdict("not_implemented" if outputs.not_implemented else "error", problem)
+            return verdict("wrong", problem)
+    return verdict("passed", f"{exercise.id}: passed ({len(cases)} cases).")
+
+
+def _grader_error(exercise: Exercise, points: float, error: BaseException) -> ExerciseGrade:
+    return ExerciseGrade(exercise.id, 0, points, "error",
+                         f"{exercise.id}: the grader could not grade this exercise ({type(error).__name__}: "
+                         f"{clean(error, 500)}); please report it.", "error")
+
+
+def _graded_safely(future: Future, exercises: list[Exercise], worth: dict[str, float]) -> dict[str, ExerciseGrade]:
+    """The future's grades; any exception but an interrupt becomes an ``error`` grade on each exercise."""
+    try:
+        return future.result()
+    except Interrupted:
+        raise
+    except Exception as error:
+        return {exercise.id: _grader_error(exercise, worth[exercise.id], error) for exercise in exercises}
 
 
 # --- a whole folder ------------------------------------------------------------------------------
 
 
-def grade_folder(folder: str | Path, chapters: list[int], seed: int, limits: Limits = Limits(),
-                 jobs: int = 1, exercises_dir: Path = EXERCISES_DIR) -> list[StudentGrade]:
-    """Grade every student in ``folder`` on the exercises of ``chapters``, with cases drawn from ``seed``."""
+def _prepare(student: StudentGrade, notebooks: list[Path], exercise_ids: list[str],
+             cell_ids: dict[str, str]) -> dict[str, list[dict]]:
+    """Read a student's notebooks; the cells to run per exercise. Problems become notes, never exceptions."""
+    cells_by_notebook = []
+    for path in notebooks:
+        try:
+            cells_by_notebook.append(read_cells(path))
+        except Exception as error:  # ValueError above all; RecursionError, MemoryError, OSError too
+            student.invalid = True
+            student.notes.append(f"invalid notebook: {clean(error, 500)}")
+    try:
+        plans, notes = locate_exercises(cells_by_notebook, exercise_ids, cell_ids)
+    except Exception as error:
+        student.invalid = True
+        student.notes.append(f"invalid notebook: its cells could not be read ({type(error).__name__})")
+        return {}
+    student.notes += notes
+    return plans
+
+
+def grade_folder(folder: str | Path, chapters: list[int], seed: int, limits: Limits = Limits(), jobs: int = 1,
+                 exercises_dir: Path = EXERCISES_DIR, *, points: dict[str, float] | None = None,
+                 student_pattern: str | None = None, unsafe: bool = False, skip: frozenset[str] = frozenset(),
+                 on_student: Callable[[StudentGrade], None] | None = None) -> list[StudentGrade]:
+    """Grade every student in ``folder`` on the exercises of ``chapters``, with cases drawn from ``seed``.
+
+    points: points per exercise id (default: each exercise's own, as released).
+    skip: student ids (as CSV cells) already graded, for ``--resume``.
+    on_student: called with each student as soon as all their exercises are graded.
+    Raises RuntimeError where the sandbox does not hold, unless ``unsafe``;
+    Interrupted (after stopping every worker and removing the scratch) on an interrupt.
+    """
     if not hasattr(os, "waitid"):
         raise RuntimeError("grading needs a Unix system (it limits each student's process with setrlimit)")
     exercises = chapter_exercises(chapters)
+    worth = {exercise.id: float(exercise.points) for exercise in exercises} | (points or {})
     problem = seed_problem(exercises, seed)
     if problem is not None:
         raise ValueError(f"{problem}\nChoose another seed (or none, to draw one that works).")
     cases = {exercise.id: exercise.make_cases(seed) for exercise in exercises}
     cell_ids = released_cell_ids(exercises_dir) if exercises_dir.is_dir() else {}
-    students = []
-    tasks = []
-    for name, paths in find_submissions(folder).items():
-        student = StudentGrade(name, paths)
-        cells_by_notebook = []
-        for path in paths:
-            try:
-                cells_by_notebook.append(read_cells(path))
-            except (OSError, ValueError) as error:
-                student.invalid = True
-                student.notes.append(f"invalid notebook: {error}")
-        plans, notes = locate_exercises(cells_by_notebook, [exercise.id for exercise in exercises], cell_ids)
-        student.notes += notes
-        for exercise in exercises:
-            if exercise.id in plans:
-                tasks.append((student, exercise, plans[exercise.id]))
-        students.append(student)
+    submissions = find_submissions(folder, compile_pattern(student_pattern))
+    taken: set[str] = set()
+    names = {name: feedback_name(name, taken) for name in sorted(submissions)}
 
-    workdir = Path(tempfile.mkdtemp(prefix="companion-grade-"))
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {(student.student, exercise.id): pool.submit(grade_exercise, exercise, cells, cases[exercise.id], limits, workdir)
-                       for student, exercise, cells in tasks}
-            for student in students:
+    with Sandbox(require=not unsafe) as sandbox:
+        report = probe(sandbox, limits)
+        missing = problems(report)
+        if missing and not unsafe:
+            raise RuntimeError("the sandbox does not hold on this machine, so student code could attack the grader "
+                               f"or read the solutions: {'; '.join(missing)}. Grade on a Linux machine with Landlock "
+                               "and seccomp, or pass --unsafe-no-sandbox if you trust every submission.")
+        state = describe(report, unsafe=bool(missing))
+        problem = memory_problem(exercises, cases, limits, report["sandbox"].get("vm_peak", 0))
+        if problem is not None:
+            raise ValueError(problem)
+
+        students, tasks = [], []
+        for name in sorted(submissions):
+            if csv_cell(name) in skip:
+                continue
+            submission = submissions[name]
+            student = StudentGrade(name, [str(path.name) for path in submission.notebooks], feedback_file=names[name],
+                                   sandbox=state)
+            student.notes += submission.refused
+            student.invalid = bool(submission.refused)
+            plans = _prepare(student, submission.notebooks, list(worth), cell_ids)
+            students.append(student)
+            tasks.append(plans)
+
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        try:
+            futures = [pool.submit(grade_student, exercises, plans, cases, limits, sandbox, worth) for plans in tasks]
+            for student, future, plans in zip(students, futures, tasks):
+                mine = _graded_safely(future, [exercise for exercise in exercises if exercise.id in plans], worth)
                 for exercise in exercises:
-                    future = futures.get((student.student, exercise.id))
-                    if future is not None:
-                        student.exercises.append(future.result())
+                    if exercise.id in mine:
+                        student.exercises.append(mine[exercise.id])
                     else:
                         student.exercises.append(ExerciseGrade(
-                            exercise.id, 0, exercise.points, "missing",
+                            exercise.id, 0, worth[exercise.id], "missing",
                             f"{exercise.id}: no cell tagged {exercise.id} in your notebooks; "
-                            "keep the exercise's cell and its tag."))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+                            "keep the exercise's cell and its tag.", "missing"))
+                if on_student is not None:
+                    on_student(student)
+        except BaseException:
+            sandbox.stop()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     return students
+
+
+# --- the CSV and the feedback --------------------------------------------------------------------
 
 
 def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def write_csv(students: list[StudentGrade], path: str | Path, exercise_ids: list[str], seed: int) -> None:
-    """One row per student: id, each exercise's points, total, max, status, seed, version."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(["student", *exercise_ids, "total", "max", "status", "seed", "version"])
-        for student in students:
-            points = {grade.exercise_id: grade.points for grade in student.exercises}
-            writer.writerow([student.student, *(_number(points[i]) for i in exercise_ids), _number(student.total),
-                             _number(student.max_points), student.status, seed, __version__])
+def csv_header(exercise_ids: list[str]) -> list[str]:
+    return ["student", *exercise_ids, "total", "max", "status", *OUTCOMES, "seed", "version", "sandbox"]
+
+
+def csv_row(student: StudentGrade, exercise_ids: list[str], seed: int) -> list[str]:
+    """One row: id, each exercise's points, total, max, status, how many exercises had each outcome, seed, version, sandbox."""
+    points = {grade.exercise_id: grade.points for grade in student.exercises}
+    cells = [student.student, *(_number(points[i]) for i in exercise_ids), _number(student.total),
+             _number(student.max_points), student.status, *(str(student.count(outcome)) for outcome in OUTCOMES),
+             str(seed), __version__, student.sandbox]
+    return [csv_cell(cell) for cell in cells]
+
+
+def write_csv(students: list[StudentGrade], path: str | Path, exercise_ids: list[str], seed: int,
+              kept: list[list[str]] = ()) -> None:
+    """The CSV of ``students`` and ``kept`` rows (from a run being resumed), sorted by student; written atomically."""
+    rows = sorted([*kept, *(csv_row(student, exercise_ids, seed) for student in students)], key=lambda row: row[0])
+    write_atomically(Path(path), csv_text(csv_header(exercise_ids), rows))
 
 
 def feedback_text(student: StudentGrade, seed: int) -> str:
     """The feedback a student reads: their total, then each exercise's status, points and check message."""
+    counts = ", ".join(f"{student.count(outcome)} {outcome.replace('_', ' ')}" for outcome in OUTCOMES
+                       if student.count(outcome))
     lines = [
         f"Feedback for {student.student}",
-        f"Total: {_number(student.total)} / {_number(student.max_points)} points; status: {student.status}",
+        f"Total: {_number(student.total)} / {_number(student.max_points)} points; status: {student.status}"
+        + (f" ({counts})" if counts else ""),
         f"Graded with companion {__version__} on inputs drawn from seed {seed}.",
-        f"Notebooks read: {', '.join(path.name for path in student.notebooks) or 'none'}",
+        f"Sandbox: {student.sandbox or 'not recorded'}",
+        f"Notebooks read: {', '.join(student.notebooks) or 'none'}",
         "",
     ]
     lines += [f"Note: {note}" for note in student.notes] + ([""] if student.notes else [])
@@ -569,38 +537,23 @@ def feedback_text(student: StudentGrade, seed: int) -> str:
         for line in grade.message.splitlines():
             lines += textwrap.wrap(line, 72, initial_indent="    ", subsequent_indent="      ", break_long_words=False)
         lines.append("")
-    return "\n".join(lines)
+    return clean("\n".join(lines), 10**7)
 
 
-def write_feedback(students: list[StudentGrade], folder: str | Path, seed: int) -> list[Path]:
-    """One ``<student>.txt`` per student in ``folder``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for student in students:
-        path = folder / f"{student.student}.txt"
-        path.write_text(feedback_text(student, seed), encoding="utf-8")
-        written.append(path)
-    return written
+def write_feedback(student: StudentGrade, folder: str | Path, seed: int) -> Path:
+    """The student's feedback file in ``folder``, written atomically."""
+    path = Path(folder) / (student.feedback_file or feedback_name(student.student, set()))
+    write_atomically(path, feedback_text(student, seed))
+    return path
 
 
-@functools.cache
-def sandbox_report() -> dict[str, bool]:
-    """What the worker's sandbox blocks on this machine, found by running the worker on harmless probes."""
-    workdir = Path(tempfile.mkdtemp(prefix="companion-probe-"))
-    try:
-        job = workdir / "job"
-        (job / "out").mkdir(parents=True)
-        outside = workdir / "outside.txt"
-        outside.write_text("a file the worker must not read\n", encoding="utf-8")
-        spec = {"probe": str(outside), "limits": {"memory_bytes": 1024 * 2**20, "cpu_seconds": 10, "file_bytes": 2**20}}
-        (job / "job.json").write_text(json.dumps(spec), encoding="utf-8")
-        code, _ = _run_worker(job, Limits(timeout=20))
-        if code != 0:
-            return {}
-        return json.loads((job / "out" / "manifest.json").read_text(encoding="utf-8"))["probe"]
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+def sandbox_report(limits: Limits = Limits()) -> dict:
+    """What the worker's sandbox blocks on this machine: ``{"sandbox": set up, "probe": blocked}``."""
+    with Sandbox(require=False) as sandbox:
+        return probe(sandbox, limits)
+
+
+# --- the command line ---------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -618,28 +571,83 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="seed of the test inputs (default: a fresh random one)")
     parser.add_argument("--timeout", type=float, default=Limits.timeout, help="seconds per exercise (default %(default)s)")
     parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb, help="memory per exercise (default %(default)s)")
-    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), help="exercises graded at once")
+    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), help="students graded at once (one worker process each)")
+    parser.add_argument("--points", help="points per exercise: JSON {id: points}, a CSV of id,points, or a released "
+                                         "notebook (default: the points of the release)")
+    parser.add_argument("--student-pattern", help="regular expression on file (or folder) names without .ipynb whose "
+                                                  "group 'student' is the student id (default: strip platform "
+                                                  "decorations such as _LATE_12345_67890_, -1, ' (1)' and the chapter)")
+    parser.add_argument("--resume", action="store_true", help="keep the students already in --csv (same seed) and "
+                                                              "grade the rest")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true", help="grade even where Landlock, seccomp or the "
+                                                                         "drop of privileges is missing")
+
+
+def _resume_from(path: Path, header: list[str], seed: int | None) -> tuple[list[list[str]], int | None]:
+    """The rows already graded in ``path`` and their seed; ValueError if they are from another run."""
+    found, rows = read_csv(path)
+    if found != header:
+        raise ValueError(f"cannot resume from {path}: its columns are not those of these chapters")
+    seeds = {row[header.index("seed")] for row in rows}
+    if len(seeds) > 1 or (seeds and seed is not None and seeds != {str(seed)}):
+        raise ValueError(f"cannot resume from {path}: it was graded with seed {', '.join(sorted(seeds))}")
+    return rows, int(seeds.pop()) if seeds else seed
 
 
 def run(args: argparse.Namespace) -> int:
+    start = time.monotonic()
+    csv_path = Path(args.csv)
+    feedback = Path(args.feedback) if args.feedback else csv_path.with_name(f"{csv_path.stem}_feedback")
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def interrupt(signum, frame):
+        for sig in previous:  # a second Ctrl-C must not cut the cleanup short
+            signal.signal(sig, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    graded: list[StudentGrade] = []
+    kept: list[list[str]] = []
     try:
+        for sig in previous:
+            signal.signal(sig, interrupt)
         chapters = parse_chapters(args.chapters)
         exercise_ids = [exercise.id for exercise in chapter_exercises(chapters)]
-        seed = args.seed if args.seed is not None else draw_seed(chapter_exercises(chapters))
+        seed = args.seed
+        if args.resume and csv_path.exists():
+            kept, seed = _resume_from(csv_path, csv_header(exercise_ids), seed)
+        points = load_points(args.points, exercise_ids) if args.points else None
+        pattern = args.student_pattern
+        compile_pattern(pattern)
+        if not Path(args.submissions).is_dir():
+            raise FileNotFoundError(f"no such folder of submissions: {args.submissions}")
+        seed = seed if seed is not None else draw_seed(chapter_exercises(chapters))
         limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb)
-        students = grade_folder(args.submissions, chapters, seed, limits, jobs=args.jobs)
+
+        def record(student: StudentGrade) -> None:
+            graded.append(student)
+            write_feedback(student, feedback, seed)
+            write_csv(graded, csv_path, exercise_ids, seed, kept)
+
+        students = grade_folder(args.submissions, chapters, seed, limits, jobs=args.jobs, points=points,
+                                student_pattern=pattern, unsafe=args.unsafe_no_sandbox,
+                                skip=frozenset(row[0] for row in kept), on_student=record)
+        write_csv(graded, csv_path, exercise_ids, seed, kept)
+    except Interrupted as stop:
+        print(f"\ninterrupted by {signal.Signals(stop.signum).name}: {len(kept) + len(graded)} student(s) graded "
+              f"are in {csv_path}; rerun with --resume to grade the rest", file=sys.stderr)
+        return 128 + stop.signum
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    csv_path = Path(args.csv)
-    feedback = Path(args.feedback) if args.feedback else csv_path.with_name(f"{csv_path.stem}_feedback")
-    write_csv(students, csv_path, exercise_ids, seed)
-    write_feedback(students, feedback, seed)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     width = max([len(student.student) for student in students] + [7])
     for student in students:
         print(f"{student.student:<{width}}  {_number(student.total):>5} / {_number(student.max_points):<5} {student.status}")
-    held = [name.replace("_", " ") for name, value in sandbox_report().items() if value]
-    print(f"graded {len(students)} submission(s) on {len(exercise_ids)} exercise(s), seed {seed}")
-    print(f"sandbox: {', '.join(held) or 'resource limits only'}")
+    seconds = time.monotonic() - start
+    print(f"graded {len(students)} submission(s) on {len(exercise_ids)} exercise(s) in {seconds:.1f} s"
+          + (f" ({len(kept)} kept from the earlier run)" if kept else "") + f", seed {seed}")
+    print(f"sandbox: {students[0].sandbox if students else 'not started'}")
     print(f"wrote {csv_path} and {len(students)} feedback file(s) in {feedback}")
     return 0
