@@ -233,7 +233,7 @@ def test_cross_entropy_without_max_subtraction_overflows_on_huge_logits():
     with np.errstate(all="ignore"):
         message = message_of("ch03.sequence_cross_entropy", cross_entropy_unstable)
     assert message.startswith(
-        'ch03.sequence_cross_entropy: loss contains NaN in case "T=2, B=3, V=4, logits of size ~500"')
+        'ch03.sequence_cross_entropy raised FloatingPointError in case "T=2, B=3, V=4, logits of size ~500": overflow')
 
 
 def test_cross_entropy_normalised_over_time_is_wrong():
@@ -377,7 +377,7 @@ def test_adam_without_bias_correction_takes_a_wrong_first_step():
 def test_adam_with_t_minus_one_divides_by_zero_at_the_first_step():
     with np.errstate(all="ignore"):
         message = message_of("ch03.adam_step", adam_correcting_with_t_minus_one)
-    assert message == 'ch03.adam_step: new_param contains NaN in case "B=1, P=3, t=1", first at index (0, 0).'
+    assert message.startswith('ch03.adam_step raised FloatingPointError in case "B=1, P=3, t=1": invalid value')
 
 
 def test_adam_storing_the_corrected_moments_is_wrong():

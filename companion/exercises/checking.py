@@ -285,7 +285,7 @@ def judge(exercise: Exercise, case: Case, outputs: Any) -> str | None:
         if not isinstance(value, np.ndarray):
             return f"{exercise.id}: {name} is {_describe(value)} {where}; expected a NumPy array."
         if value.dtype == object:
-            return (f"{exercise.id}: {name} is an array of dtype object {where} (NumPy makes one from a ragged "
+            return (f"{exercise.id}: {name} has dtype object {where} (NumPy makes such an array from a ragged "
                     f"list or from mixed Python objects); expected {'integers' if exercise.kind(name) == 'int' else 'float64'}.")
         if exercise.kind(name) == "int":
             if value.dtype.kind not in "iu":
@@ -317,7 +317,9 @@ def judge(exercise: Exercise, case: Case, outputs: Any) -> str | None:
         return _finite_difference_problem(exercise, where, arrays, numerical)
     swapped = _swapped(exercise, arrays, expected, wrong)
     if swapped:
-        return f"{exercise.id}: {swapped} {where}. Return them in the order ({', '.join(exercise.outputs)}).{_summary(exercise, wrong)}"
+        a, b = swapped
+        return (f"{exercise.id}: {a} and {b} are swapped {where}: your {a} is the expected {b} and your {b} "
+                f"the expected {a}. Return them in the order ({', '.join(exercise.outputs)}).{_summary(exercise, wrong)}")
     first = wrong.index(True)
     name, value, reference = exercise.outputs[first], arrays[first], expected[first]
     if exercise.kind(name) == "int":
@@ -379,15 +381,15 @@ def _matches(exercise: Exercise, name: str, value: np.ndarray, reference: np.nda
     return _largest_relative_error(value, reference)[0] <= exercise.tolerance
 
 
-def _swapped(exercise: Exercise, arrays: list, expected: list, wrong: list[bool]) -> str:
-    """'h_t and c_t are swapped: ...' when two wrong outputs each equal the other's expected value."""
+def _swapped(exercise: Exercise, arrays: list, expected: list, wrong: list[bool]) -> tuple[str, str] | None:
+    """The names of two wrong outputs that each equal the other's expected value, or None."""
     names = exercise.outputs
     for i in range(len(names)):
         for j in range(i + 1, len(names)):
             if (wrong[i] and wrong[j] and _matches(exercise, names[j], arrays[i], expected[j])
                     and _matches(exercise, names[i], arrays[j], expected[i])):
-                return f"{names[i]} and {names[j]} are swapped: your {names[i]} is the expected {names[j]} and the other way round"
-    return ""
+                return names[i], names[j]
+    return None
 
 
 def _summary(exercise: Exercise, wrong: list[bool]) -> str:
