@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from companion.exercises.checking import Case, Exercise
+from companion.exercises.checking import Case, Exercise, seeded_sizes, with_twin
 from companion.solutions import ch08 as solutions
 
 STEP_SIZES = [(1, 3, 4), (2, 5, 4), (3, 2, 5)]  # (B, D, H)
@@ -80,14 +80,14 @@ def lstm_step_forward_cases(seed: int = 0) -> list[Case]:
     """Cases of lstm_step_forward, one per entry of STEP_SIZES."""
     return [
         Case(f"B={B}, D={D}, H={H}", _lstm_step_inputs(B, D, H, (seed, i)), _step_dims(B, D, H))
-        for i, (B, D, H) in enumerate(STEP_SIZES)
+        for i, (B, D, H) in enumerate(seeded_sizes(STEP_SIZES, seed))
     ]
 
 
 def lstm_step_stacked_cases(seed: int = 0) -> list[Case]:
     """Cases of lstm_step_stacked: the step's inputs and one stacked matrix (1 + D + H, 4H)."""
     cases = []
-    for i, (B, D, H) in enumerate(STEP_SIZES):
+    for i, (B, D, H) in enumerate(seeded_sizes(STEP_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         kwargs = {
             "x_t": rng.uniform(-1.0, 1.0, size=(B, D)),
@@ -102,7 +102,7 @@ def lstm_step_stacked_cases(seed: int = 0) -> list[Case]:
 def lstm_step_backward_cases(seed: int = 0) -> list[Case]:
     """Cases of lstm_step_backward: the step's inputs and the upstream dh_t and dc_t."""
     cases = []
-    for i, (B, D, H) in enumerate(STEP_SIZES):
+    for i, (B, D, H) in enumerate(seeded_sizes(STEP_SIZES, seed)):
         forward = _lstm_step_inputs(B, D, H, (seed, i))
         rng = np.random.default_rng((seed, 100 + i))
         kwargs = {
@@ -117,7 +117,7 @@ def lstm_step_backward_cases(seed: int = 0) -> list[Case]:
 def lstm_forward_cases(seed: int = 0) -> list[Case]:
     """Cases of lstm_forward, one per entry of SEQUENCE_SIZES."""
     cases = []
-    for i, (T, B, D, H) in enumerate(SEQUENCE_SIZES):
+    for i, (T, B, D, H) in enumerate(seeded_sizes(SEQUENCE_SIZES, seed)):
         inputs = _lstm_sequence_inputs(T, B, D, H, (seed, i))
         cases.append(Case(f"T={T}, B={B}, D={D}, H={H}", inputs, {"T": T, **_step_dims(B, D, H)}))
     return cases
@@ -126,7 +126,7 @@ def lstm_forward_cases(seed: int = 0) -> list[Case]:
 def lstm_backward_cases(seed: int = 0) -> list[Case]:
     """Cases of lstm_backward: the sequence's inputs and an upstream dh for every hidden state."""
     cases = []
-    for i, (T, B, D, H) in enumerate(SEQUENCE_SIZES):
+    for i, (T, B, D, H) in enumerate(seeded_sizes(SEQUENCE_SIZES, seed)):
         forward = _lstm_sequence_inputs(T, B, D, H, (seed, i))
         dh = np.random.default_rng((seed, 100 + i)).uniform(-1.0, 1.0, size=(T, B, H))
         dims = {"T": T, **_step_dims(B, D, H)}
@@ -138,14 +138,14 @@ def gru_step_forward_cases(seed: int = 0) -> list[Case]:
     """Cases of gru_step_forward, one per entry of STEP_SIZES."""
     return [
         Case(f"B={B}, D={D}, H={H}", _gru_step_inputs(B, D, H, (seed, i)), _step_dims(B, D, H))
-        for i, (B, D, H) in enumerate(STEP_SIZES)
+        for i, (B, D, H) in enumerate(seeded_sizes(STEP_SIZES, seed))
     ]
 
 
 def gru_step_backward_cases(seed: int = 0) -> list[Case]:
     """Cases of gru_step_backward: the step's inputs and an upstream dh_t."""
     cases = []
-    for i, (B, D, H) in enumerate(STEP_SIZES):
+    for i, (B, D, H) in enumerate(seeded_sizes(STEP_SIZES, seed)):
         forward = _gru_step_inputs(B, D, H, (seed, i))
         dh_t = np.random.default_rng((seed, 100 + i)).uniform(-1.0, 1.0, size=(B, H))
         cases.append(Case(f"B={B}, D={D}, H={H}", {"dh_t": dh_t, **forward}, _step_dims(B, D, H), forward))
@@ -157,7 +157,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch08.lstm_step_forward",
         title="One LSTM step, forward, with fused gates",
         reference=solutions.lstm_step_forward,
-        make_cases=lstm_step_forward_cases,
+        make_cases=with_twin(lstm_step_forward_cases),
         outputs=("h_t", "c_t"),
         shapes=(("B", "H"), ("B", "H")),
     ),
@@ -165,7 +165,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch08.lstm_step_stacked",
         title="One LSTM step from a stacked (1 + D + H, 4H) matrix, gates i, f, o, g",
         reference=solutions.lstm_step_stacked,
-        make_cases=lstm_step_stacked_cases,
+        make_cases=with_twin(lstm_step_stacked_cases),
         outputs=("h_t", "c_t"),
         shapes=(("B", "H"), ("B", "H")),
     ),
@@ -173,7 +173,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch08.lstm_step_backward",
         title="One LSTM step, backward",
         reference=solutions.lstm_step_backward,
-        make_cases=lstm_step_backward_cases,
+        make_cases=with_twin(lstm_step_backward_cases),
         outputs=("dx_t", "dh_prev", "dc_prev", "dW_ih", "dW_hh", "db"),
         shapes=(("B", "D"), ("B", "H"), ("B", "H"), ("4H", "D"), ("4H", "H"), ("4H",)),
     ),
@@ -181,7 +181,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch08.lstm_forward",
         title="An LSTM over a whole sequence, forward",
         reference=solutions.lstm_forward,
-        make_cases=lstm_forward_cases,
+        make_cases=with_twin(lstm_forward_cases),
         outputs=("h", "c_T"),
         shapes=(("T", "B", "H"), ("B", "H")),
     ),
@@ -189,7 +189,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch08.lstm_backward",
         title="Backpropagation through time for the LSTM",
         reference=solutions.lstm_backward,
-        make_cases=lstm_backward_cases,
+        make_cases=with_twin(lstm_backward_cases),
         outputs=("dx", "dh0", "dc0", "dW_ih", "dW_hh", "db"),
         shapes=(("T", "B", "D"), ("B", "H"), ("B", "H"), ("4H", "D"), ("4H", "H"), ("4H",)),
     ),
@@ -197,7 +197,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch08.gru_step_forward",
         title="One GRU step, forward, with PyTorch's reset placement",
         reference=solutions.gru_step_forward,
-        make_cases=gru_step_forward_cases,
+        make_cases=with_twin(gru_step_forward_cases),
         outputs=("h_t",),
         shapes=(("B", "H"),),
     ),
@@ -205,7 +205,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch08.gru_step_backward",
         title="One GRU step, backward",
         reference=solutions.gru_step_backward,
-        make_cases=gru_step_backward_cases,
+        make_cases=with_twin(gru_step_backward_cases),
         outputs=("dx_t", "dh_prev", "dW_ih", "dW_hh", "db_ih", "db_hh"),
         shapes=(("B", "D"), ("B", "H"), ("3H", "D"), ("3H", "H"), ("3H",), ("3H",)),
     ),

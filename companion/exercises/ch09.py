@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from companion.exercises.checking import Case, Exercise
+from companion.exercises.checking import Case, Exercise, seeded_sizes, with_twin
 from companion.solutions import ch09 as solutions
 
 # --- softmax cross-entropy ------------------------------------------------------------
@@ -27,7 +27,7 @@ SOFTMAX_SIZES = [(1, 3, 2.0), (4, 5, 2.0), (3, 6, 400.0), (5, 2, 3.0)]
 def softmax_cases(seed: int = 0) -> list[Case]:
     """Cases of softmax_cross_entropy: logits (B, V) and integer targets (B,)."""
     cases = []
-    for i, (B, V, scale) in enumerate(SOFTMAX_SIZES):
+    for i, (B, V, scale) in enumerate(seeded_sizes(SOFTMAX_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         logits = rng.normal(scale=scale, size=(B, V))
         targets = rng.integers(0, V, size=B)
@@ -42,11 +42,14 @@ EMBEDDING_SIZES = [(4, 1, 3, 6), (3, 2, 4, 5), (5, 3, 2, 7)]  # (T, B, E, V)
 
 
 def embedding_cases(seed: int = 0) -> list[Case]:
-    """Cases of embedding_backward: ids (T, B) with a repeated id, d_x (T, B, E), vocab_size."""
+    """Cases of embedding_backward: ids (T, B) with a repeated id, d_x (T, B, E), vocab_size.
+
+    In case 1 the last id, V - 1, is missing from the batch, so that V must come
+    from vocab_size, not from ids.max() + 1."""
     cases = []
-    for i, (T, B, E, V) in enumerate(EMBEDDING_SIZES):
+    for i, (T, B, E, V) in enumerate(seeded_sizes(EMBEDDING_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
-        ids = rng.integers(0, V, size=(T, B))
+        ids = rng.integers(0, V - 1 if i == 1 else V, size=(T, B))  # case 1: the last id never occurs
         ids[1, 0] = ids[0, 0]  # at least one id occurs twice
         kwargs = {"ids": ids, "d_x": rng.uniform(-1.0, 1.0, size=(T, B, E)), "vocab_size": V}
         cases.append(Case(f"T={T}, B={B}, E={E}, V={V}", kwargs, {"T": T, "B": B, "E": E, "V": V}))
@@ -55,39 +58,50 @@ def embedding_cases(seed: int = 0) -> list[Case]:
 
 # --- Adagrad --------------------------------------------------------------------------
 
-# (H, D, lr, eps, first step): the first case starts from sum_sq = 0, the last has a large eps.
-ADAGRAD_SIZES = [(3, 4, 0.1, 1e-10, True), (4, 2, 0.05, 1e-10, False), (2, 5, 0.1, 0.5, False)]
+# (H, D, lr, eps, gradient size, first step): the first case starts from sum_sq = 0; the others vary
+# lr, eps and the size of the gradients, so that eps under the square root or a fixed lr shows.
+ADAGRAD_SIZES = [
+    (3, 4, 0.1, 1e-10, 1.0, True),
+    (4, 2, 0.05, 1e-10, 1.0, False),
+    (2, 5, 0.1, 0.5, 1.0, False),
+    (5, 3, 1.0, 1e-6, 1e-5, False),
+    (3, 1, 0.01, 1e-10, 100.0, False),
+]
 
 
 def adagrad_cases(seed: int = 0) -> list[Case]:
     """Cases of adagrad_step: param, grad, sum_sq (H, D), and float64 lr and eps."""
     cases = []
-    for i, (H, D, lr, eps, first) in enumerate(ADAGRAD_SIZES):
+    for i, (H, D, lr, eps, scale, first) in enumerate(seeded_sizes(ADAGRAD_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
-        sum_sq = np.zeros((H, D)) if first else rng.uniform(0.0, 2.0, size=(H, D))
+        sum_sq = np.zeros((H, D)) if first else scale**2 * rng.uniform(0.0, 2.0, size=(H, D))
         kwargs = {
             "param": rng.uniform(-1.0, 1.0, size=(H, D)),
-            "grad": rng.uniform(-1.0, 1.0, size=(H, D)),
+            "grad": scale * rng.uniform(-1.0, 1.0, size=(H, D)),
             "sum_sq": sum_sq,
             "lr": np.float64(lr),
             "eps": np.float64(eps),
         }
-        name = f"H={H}, D={D}, lr={lr}, eps={eps:g}" + (", first step" if first else "")
+        name = f"H={H}, D={D}, lr={lr}, eps={eps:g}" + (", first step" if first else f", gradients ~{scale:g}")
         cases.append(Case(name, kwargs, {"H": H, "D": D}))
     return cases
 
 
 # --- truncated BPTT chunks ------------------------------------------------------------
 
-# (N, B, T): in the last two cases L = N // B is a multiple of T, so K = (L - 1) // T < L // T.
-CHUNK_SIZES = [(23, 1, 4), (50, 2, 5), (70, 3, 4), (84, 4, 3)]
+# (N, B, T): in the last two cases L = N // B is a multiple of T, so K = (L - 1) // T < L // T;
+# in the third and the fifth N % B != 0, so ids are dropped at the end; the last has T = 1.
+CHUNK_SIZES = [(23, 1, 4), (50, 2, 5), (70, 3, 4), (84, 4, 3), (47, 5, 2), (9, 2, 1)]
 
 
 def chunk_cases(seed: int = 0) -> list[Case]:
-    """Cases of truncated_bptt_chunks: N distinct ids, so that any mix-up shows."""
+    """Cases of truncated_bptt_chunks: N distinct ids, so that any mix-up shows.
+
+    The first case is readable: ids 0, 1, ..., N - 1 in order, so that the
+    expected chunks show the layout itself. The others are permutations."""
     cases = []
-    for i, (N, B, T) in enumerate(CHUNK_SIZES):
-        ids = np.random.default_rng((seed, i)).permutation(N)
+    for i, (N, B, T) in enumerate(seeded_sizes(CHUNK_SIZES, seed)):
+        ids = np.arange(N) if i == 0 else np.random.default_rng((seed, i)).permutation(N)
         K = (N // B - 1) // T
         kwargs = {"ids": ids, "batch_size": B, "seq_len": T}
         cases.append(Case(f"N={N}, B={B}, T={T}", kwargs, {"K": K, "T": T, "B": B}))
@@ -116,10 +130,12 @@ def bigram_cases(seed: int = 0) -> list[Case]:
     training text some validation pairs are unseen, so the smoothing matters.
     """
     cases = []
-    for i, (n_train, n_valid, V, alpha) in enumerate(BIGRAM_SIZES):
+    for i, (n_train, n_valid, V, alpha) in enumerate(seeded_sizes(BIGRAM_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         transition = rng.dirichlet(np.full(V, 0.5), size=V)
         ids = _markov_ids(rng, transition, n_train + n_valid)
+        if i == 0:  # the last id never occurs in training: its row of counts is all alpha
+            ids[:n_train][ids[:n_train] == V - 1] = 0
         kwargs = {"train_ids": ids[:n_train], "valid_ids": ids[n_train:], "vocab_size": V, "alpha": np.float64(alpha)}
         cases.append(Case(f"N_train={n_train}, N_valid={n_valid}, V={V}, alpha={alpha}", kwargs, {}))
     return cases
@@ -130,7 +146,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch09.softmax_cross_entropy",
         title="Softmax cross-entropy and its gradient, without overflow",
         reference=solutions.softmax_cross_entropy,
-        make_cases=softmax_cases,
+        make_cases=with_twin(softmax_cases),
         outputs=("loss", "dlogits"),
         shapes=((), ("B", "V")),
     ),
@@ -138,7 +154,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch09.embedding_backward",
         title="The gradient of an embedding: a scatter-add",
         reference=solutions.embedding_backward,
-        make_cases=embedding_cases,
+        make_cases=with_twin(embedding_cases),
         outputs=("dW",),
         shapes=(("V", "E"),),
     ),
@@ -146,7 +162,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch09.adagrad_step",
         title="One Adagrad step",
         reference=solutions.adagrad_step,
-        make_cases=adagrad_cases,
+        make_cases=with_twin(adagrad_cases),
         outputs=("new_param", "new_sum_sq"),
         shapes=(("H", "D"), ("H", "D")),
     ),
@@ -154,7 +170,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch09.truncated_bptt_chunks",
         title="Parallel streams and chunks for truncated BPTT",
         reference=solutions.truncated_bptt_chunks,
-        make_cases=chunk_cases,
+        make_cases=with_twin(chunk_cases),
         outputs=("inputs", "targets"),
         shapes=(("K", "T", "B"), ("K", "T", "B")),
         kinds=("int", "int"),
@@ -163,7 +179,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch09.bigram_bits_per_character",
         title="A bigram baseline in bits per character",
         reference=solutions.bigram_bits_per_character,
-        make_cases=bigram_cases,
+        make_cases=with_twin(bigram_cases),
         outputs=("bpc",),
         shapes=((),),
     ),

@@ -633,3 +633,45 @@ def _pair(yours: float, other: float, label: str) -> str:
     while _number(yours, digits) == _number(other, digits) and digits < 17:
         digits += 2
     return f"yours {_number(yours, digits)}, {label} {_number(other, digits)}"
+
+
+# --- helpers for case builders ----------------------------------------------------------------
+
+TWIN_OFFSET = 100_003  # the seed of a twin's values: far from any seed a grader draws next to this one
+
+
+def seeded_sizes(sizes: list[Any], seed: int, index: int = 1) -> list[Any]:
+    """``sizes`` plus one entry that depends on ``seed``: ``sizes[index]`` with every int grown by 1 + seed % 3
+    (or more, so that it is not another entry).
+
+    Entries are tuples of sizes (or single sizes); floats, strings and bools in
+    them are kept. Growing every size by the same amount keeps sizes that
+    differ different, so a case whose named sizes all differ stays so.
+    """
+    def shift(value: Any, grow: int) -> Any:
+        return value + grow if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+
+    base, grow = sizes[index], 1 + seed % 3
+    while True:  # never the sizes of another case
+        extra = tuple(shift(value, grow) for value in base) if isinstance(base, tuple) else shift(base, grow)
+        if extra not in sizes:
+            return [*sizes, extra]
+        grow += 1
+
+
+def with_twin(make_cases: Callable[[int], list[Case]], index: int = 1) -> Callable[[int], list[Case]]:
+    """A case builder that adds, after the cases of ``make_cases(seed)``, a twin of case ``index``:
+    the same sizes and other values (from seed ``seed + TWIN_OFFSET``), named "..., other values".
+
+    A function that remembers its answer per input shape fails on the twin.
+    The builder must draw the values of case ``index`` from the seed.
+    """
+    def cases(seed: int = 0) -> list[Case]:
+        built = make_cases(seed)
+        twin = make_cases(seed + TWIN_OFFSET)[index]
+        return [*built, Case(f"{twin.name}, other values", twin.kwargs, twin.dims, twin.forward_kwargs)]
+
+    cases.__name__ = getattr(make_cases, "__name__", "cases")
+    cases.__doc__ = make_cases.__doc__
+    cases.__wrapped__ = make_cases
+    return cases
