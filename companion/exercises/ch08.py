@@ -152,6 +152,22 @@ def gru_step_backward_cases(seed: int = 0) -> list[Case]:
     return cases
 
 
+def gru_backward_cases(seed: int = 0) -> list[Case]:
+    """Cases of gru_backward: the sequence's inputs and an upstream dh for every hidden state."""
+    cases = []
+    for i, (T, B, D, H) in enumerate(seeded_sizes(SEQUENCE_SIZES, seed)):
+        rng = np.random.default_rng((seed, i))
+        forward = {"x": rng.uniform(-1.0, 1.0, size=(T, B, D)), "h0": rng.uniform(-0.8, 0.8, size=(B, H)),
+                   **_weights(rng, 3, D, H)}
+        dh = np.random.default_rng((seed, 100 + i)).uniform(-1.0, 1.0, size=(T, B, H))
+        dims = {"T": T, **_step_dims(B, D, H)}
+        cases.append(Case(f"T={T}, B={B}, D={D}, H={H}", {"dh": dh, **forward}, dims, forward))
+    return cases
+
+
+LSTM_BLOCKS = (("dW_ih", "ifgo", 0), ("dW_hh", "ifgo", 0), ("db", "ifgo", 0))
+GRU_BLOCKS = (("dW_ih", "rzn", 0), ("dW_hh", "rzn", 0), ("db_ih", "rzn", 0), ("db_hh", "rzn", 0))
+
 EXERCISES: dict[str, Exercise] = {
     "ch08.lstm_step_forward": Exercise(
         id="ch08.lstm_step_forward",
@@ -176,6 +192,7 @@ EXERCISES: dict[str, Exercise] = {
         make_cases=with_twin(lstm_step_backward_cases),
         outputs=("dx_t", "dh_prev", "dc_prev", "dW_ih", "dW_hh", "db"),
         shapes=(("B", "D"), ("B", "H"), ("B", "H"), ("4H", "D"), ("4H", "H"), ("4H",)),
+        blocks=LSTM_BLOCKS,
     ),
     "ch08.lstm_forward": Exercise(
         id="ch08.lstm_forward",
@@ -192,6 +209,7 @@ EXERCISES: dict[str, Exercise] = {
         make_cases=with_twin(lstm_backward_cases),
         outputs=("dx", "dh0", "dc0", "dW_ih", "dW_hh", "db"),
         shapes=(("T", "B", "D"), ("B", "H"), ("B", "H"), ("4H", "D"), ("4H", "H"), ("4H",)),
+        blocks=LSTM_BLOCKS,
     ),
     "ch08.gru_step_forward": Exercise(
         id="ch08.gru_step_forward",
@@ -208,5 +226,15 @@ EXERCISES: dict[str, Exercise] = {
         make_cases=with_twin(gru_step_backward_cases),
         outputs=("dx_t", "dh_prev", "dW_ih", "dW_hh", "db_ih", "db_hh"),
         shapes=(("B", "D"), ("B", "H"), ("3H", "D"), ("3H", "H"), ("3H",), ("3H",)),
+        blocks=GRU_BLOCKS,
+    ),
+    "ch08.gru_backward": Exercise(
+        id="ch08.gru_backward",
+        title="Backpropagation through time for the GRU",
+        reference=solutions.gru_backward,
+        make_cases=with_twin(gru_backward_cases),
+        outputs=("dx", "dh0", "dW_ih", "dW_hh", "db_ih", "db_hh"),
+        shapes=(("T", "B", "D"), ("B", "H"), ("3H", "D"), ("3H", "H"), ("3H",), ("3H",)),
+        blocks=GRU_BLOCKS,
     ),
 }

@@ -141,6 +141,69 @@ def bigram_cases(seed: int = 0) -> list[Case]:
     return cases
 
 
+# --- sampling with a temperature ------------------------------------------------------
+
+# (B, V, temperature, logit scale): a small temperature on large logits overflows exp
+# without the max subtraction; a large one flattens the distribution.
+SAMPLING_SIZES = [(1, 5, 1.0, 2.0), (4, 3, 0.5, 2.0), (3, 6, 0.02, 50.0), (5, 4, 10.0, 3.0), (2, 7, 2.0, 1.0)]
+
+
+def sampling_cases(seed: int = 0) -> list[Case]:
+    """Cases of sample_with_temperature: logits (B, V), a temperature and uniforms u (B,).
+
+    Each u is kept at least 1e-6 away from every cumulative probability, so
+    that rounding in a correct answer cannot move an id; the last case puts a
+    u of 0 and one close to 1 in its batch.
+    """
+    cases = []
+    for i, (B, V, temperature, scale) in enumerate(seeded_sizes(SAMPLING_SIZES, seed)):
+        rng = np.random.default_rng((seed, i))
+        logits = rng.normal(scale=scale, size=(B, V))
+        scaled = logits / temperature
+        probs = np.exp(scaled - scaled.max(axis=1, keepdims=True))
+        cdf = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
+        u = rng.uniform(0.0, 1.0, size=B)
+        if i == 4:
+            u[0], u[1] = 0.0, 1.0 - 1e-9
+        for b in range(B):
+            while np.min(np.abs(cdf[b] - u[b])) < 1e-6 and not (i == 4 and b < 2):
+                u[b] = rng.uniform(0.0, 1.0)
+        name = f"B={B}, V={V}, temperature={temperature:g}" + (", large logits" if scale > 10 else "")
+        cases.append(Case(name, {"logits": logits, "temperature": np.float64(temperature), "u": u}, {"B": B, "V": V}))
+    return cases
+
+
+# --- a training step with the state carried in ----------------------------------------
+
+TRAIN_SIZES = [(1, 1, 3, 4, 5), (4, 2, 3, 5, 6), (3, 4, 2, 6, 5), (5, 3, 4, 2, 6)]  # (T, B, D, H, V)
+TRAIN_LR = [0.5, 0.1, 2.0, 0.05, 1.0]
+
+
+def train_step_cases(seed: int = 0) -> list[Case]:
+    """Cases of train_step_carried: a chunk, targets, a non-zero carried state h0, weights and lr.
+
+    h0 is far from zero (as after a previous chunk), so that starting from
+    zeros changes every output; the learning rate differs from case to case.
+    """
+    cases = []
+    for i, (T, B, D, H, V) in enumerate(seeded_sizes(TRAIN_SIZES, seed)):
+        rng = np.random.default_rng((seed, i))
+        kwargs = {
+            "x": rng.uniform(-1.0, 1.0, size=(T, B, D)),
+            "targets": rng.integers(0, V, size=(T, B)),
+            "h0": rng.uniform(-0.9, 0.9, size=(B, H)),
+            "W_ih": rng.uniform(-0.6, 0.6, size=(H, D)),
+            "W_hh": rng.uniform(-0.6, 0.6, size=(H, H)),
+            "b": rng.uniform(-0.3, 0.3, size=H),
+            "W_out": rng.uniform(-0.8, 0.8, size=(V, H)),
+            "b_out": rng.uniform(-0.3, 0.3, size=V),
+            "lr": np.float64(TRAIN_LR[i]),
+        }
+        name = f"T={T}, B={B}, D={D}, H={H}, V={V}, lr={TRAIN_LR[i]:g}"
+        cases.append(Case(name, kwargs, {"T": T, "B": B, "D": D, "H": H, "V": V}))
+    return cases
+
+
 EXERCISES: dict[str, Exercise] = {
     "ch09.softmax_cross_entropy": Exercise(
         id="ch09.softmax_cross_entropy",
@@ -182,5 +245,22 @@ EXERCISES: dict[str, Exercise] = {
         make_cases=with_twin(bigram_cases),
         outputs=("bpc",),
         shapes=((),),
+    ),
+    "ch09.sample_with_temperature": Exercise(
+        id="ch09.sample_with_temperature",
+        title="Sampling with a temperature, from given uniform numbers",
+        reference=solutions.sample_with_temperature,
+        make_cases=with_twin(sampling_cases),
+        outputs=("ids",),
+        shapes=(("B",),),
+        kinds=("int",),
+    ),
+    "ch09.train_step_carried": Exercise(
+        id="ch09.train_step_carried",
+        title="A training step on a chunk, with the state carried in",
+        reference=solutions.train_step_carried,
+        make_cases=with_twin(train_step_cases),
+        outputs=("loss", "W_ih", "W_hh", "b", "W_out", "b_out", "h_T"),
+        shapes=((), ("H", "D"), ("H", "H"), ("H",), ("V", "H"), ("V",), ("B", "H")),
     ),
 }
