@@ -89,7 +89,7 @@ def test_reference_backward_matches_numerical_gradient(exercise_id):
         if "db" in grads and "b_hh" in case.forward_kwargs:
             # In the RNN exercises db is the gradient of both biases.
             errors.update(gradcheck(loss, case.forward_kwargs, {"b_hh": grads["db"]}))
-        assert max(errors.values()) < 1e-7, (case.name, errors)
+        assert max(errors.values()) < 1e-6, (case.name, errors)  # centred differences: ~1e-7 on small entries
 
 
 # --- deliberately wrong implementations, two or more per exercise ---------------------

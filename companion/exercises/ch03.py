@@ -184,6 +184,7 @@ EXERCISES: dict[str, Exercise] = {
         make_cases=with_twin(cross_entropy_cases),
         outputs=("loss",),
         shapes=((),),
+        errstate=("over", "invalid", "divide"),
     ),
     "ch03.numerical_gradient_of_loss": Exercise(
         id="ch03.numerical_gradient_of_loss",

@@ -187,6 +187,7 @@ EXERCISES: dict[str, Exercise] = {
         make_cases=with_twin(temperature_cases),
         outputs=("probs",),
         shapes=(("B", "V"),),
+        errstate=("over", "invalid", "divide"),
     ),
     "ch06.additive_attention": Exercise(
         id="ch06.additive_attention",

@@ -212,6 +212,7 @@ EXERCISES: dict[str, Exercise] = {
         make_cases=with_twin(softmax_cases),
         outputs=("loss", "dlogits"),
         shapes=((), ("B", "V")),
+        errstate=("over", "invalid", "divide"),
     ),
     "ch09.embedding_backward": Exercise(
         id="ch09.embedding_backward",
@@ -245,6 +246,7 @@ EXERCISES: dict[str, Exercise] = {
         make_cases=with_twin(bigram_cases),
         outputs=("bpc",),
         shapes=((),),
+        errstate=("over", "invalid", "divide"),
     ),
     "ch09.sample_with_temperature": Exercise(
         id="ch09.sample_with_temperature",
@@ -262,5 +264,6 @@ EXERCISES: dict[str, Exercise] = {
         make_cases=with_twin(train_step_cases),
         outputs=("loss", "W_ih", "W_hh", "b", "W_out", "b_out", "h_T"),
         shapes=((), ("H", "D"), ("H", "H"), ("H",), ("V", "H"), ("V",), ("B", "H")),
+        errstate=("over", "invalid", "divide"),
     ),
 }

@@ -74,7 +74,9 @@ def bigram_bits_per_character(train_ids, valid_ids, vocab_size, alpha):
     train_ids: (N_train,) and valid_ids: (N_valid,) integers in [0, V);
     vocab_size: V; alpha: the count added to every pair (a float).
     p(b | a) = (count(a, b) + alpha) / (count(a) + alpha * V), counts from
-    consecutive pairs of train_ids only. Returns the mean of -log2 p(b | a)
+    consecutive pairs of train_ids only: count(a, b) is the number of i with
+    train_ids[i] == a and train_ids[i + 1] == b, and count(a) = sum_b count(a, b),
+    the number of pairs that start with a. Returns the mean of -log2 p(b | a)
     over the N_valid - 1 consecutive pairs (a, b) of valid_ids, a float.
     """
     counts = np.full((vocab_size, vocab_size), alpha)
