@@ -110,7 +110,11 @@ def test_numerical_gradient_of_loss_agrees_with_autograd():
             h = torch.tanh(x_t + h @ W_hh.T)
         (0.5 * ((h - y) ** 2).sum()).backward()
         numeric = solutions.numerical_gradient_of_loss(**case.kwargs)
-        assert relative_error(numeric, W_hh.grad.numpy()) < 1e-7, case.name
+        error = relative_error(numeric, W_hh.grad.numpy())
+        if case.kwargs["eps"] < 1e-3:
+            assert error < 1e-7, case.name
+        else:  # a large step: the exact gradient is not the answer, and returning it fails
+            assert error > 1e-5, case.name
 
 
 def test_numerical_gradient_of_loss_leaves_its_input_unchanged():
@@ -275,7 +279,7 @@ def centred_difference_without_restoring(W_hh, x, y, eps):
 def test_forward_difference_is_not_accurate_enough():
     message = message_of("ch03.numerical_gradient_of_loss", forward_difference)
     assert message.startswith(
-        'ch03.numerical_gradient_of_loss: dW is wrong in case "T=2, B=1, H=3": largest relative error')
+        'ch03.numerical_gradient_of_loss: dW is wrong in case "T=2, B=1, H=3, eps=0.0001": largest relative error')
 
 
 def test_dividing_by_eps_instead_of_two_eps_is_off_by_half():

@@ -27,6 +27,7 @@ def test_chapter_has_its_exercises():
     assert sorted(CH09) == sorted([
         "ch09.softmax_cross_entropy", "ch09.embedding_backward", "ch09.adagrad_step",
         "ch09.truncated_bptt_chunks", "ch09.bigram_bits_per_character",
+        "ch09.sample_with_temperature", "ch09.train_step_carried",
     ])
 
 
@@ -139,7 +140,7 @@ def test_bigram_reference_matches_the_package_tables():
 
 def test_a_leak_lowers_the_bigram_score_by_more_than_a_tenth_of_a_bit_in_every_case():
     # The chapter's solution text says the drop is larger here than on its large text (below 0.1 there).
-    for case in EXERCISES["ch09.bigram_bits_per_character"].make_cases():
+    for case in EXERCISES["ch09.bigram_bits_per_character"].make_cases()[:3]:  # the fixed sizes
         kw = case.kwargs
         leaky = solutions.bigram_bits_per_character(np.concatenate([kw["train_ids"], kw["valid_ids"]]),
                                                     kw["valid_ids"], kw["vocab_size"], kw["alpha"])
@@ -187,8 +188,8 @@ def softmax_ce_probs_as_gradient(logits, targets):
 
 def test_naive_softmax_gives_nan_on_large_logits():
     message = message_of("ch09.softmax_cross_entropy", softmax_ce_naive)
-    assert message.startswith("ch09.softmax_cross_entropy: loss contains ")  # NaN or inf, depending on the seed
-    assert message.endswith('in case "B=3, V=6, large logits", first at index ().')
+    assert message.startswith('ch09.softmax_cross_entropy raised FloatingPointError in case "B=3, V=6, large logits"')
+    assert "np.errstate(over='raise', invalid='raise', divide='raise')" in message
 
 
 def test_gradient_not_divided_by_B_fails_on_the_first_batch_above_one():
@@ -266,7 +267,7 @@ def adagrad_without_sqrt(param, grad, sum_sq, lr, eps):
 
 def test_adagrad_without_accumulation_fails_after_the_first_step():
     message = message_of("ch09.adagrad_step", adagrad_without_accumulation)
-    assert message.startswith('ch09.adagrad_step: new_param is wrong in case "H=4, D=2, lr=0.05, eps=1e-10"')
+    assert message.startswith('ch09.adagrad_step: new_param is wrong in case "H=4, D=2, lr=0.05, eps=1e-10, gradients ~1"')
 
 
 def test_adagrad_with_the_old_sum_explodes_on_the_first_step():
@@ -276,7 +277,7 @@ def test_adagrad_with_the_old_sum_explodes_on_the_first_step():
 
 def test_adagrad_eps_inside_the_square_root_fails_on_the_large_eps_case():
     message = message_of("ch09.adagrad_step", adagrad_eps_inside_sqrt)
-    assert message.startswith('ch09.adagrad_step: new_param is wrong in case "H=2, D=5, lr=0.1, eps=0.5"')
+    assert message.startswith('ch09.adagrad_step: new_param is wrong in case "H=2, D=5, lr=0.1, eps=0.5, gradients ~1"')
 
 
 def test_adagrad_without_square_root_fails():

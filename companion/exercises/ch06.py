@@ -164,7 +164,7 @@ def ctc_cases(seed: int = 0) -> list[Case]:
         (9, 5, [1, 3, 3, 0], 4),  # the blank is the last symbol
         (800, 4, None, 0),  # long: the likelihood is far below the smallest float64
         (6, 4, [0, 3, 0], 2),  # the first label is 0 while the blank is 2
-        (7, 5, [3, 1, 1], 1),  # starts with a non-zero label, a repeat, and the blank is 1
+        (7, 5, [3, 2, 2], 1),  # starts with a non-zero label, has a repeat, and the blank is 1
     ]
     cases = []
     for i, (T, V, target, blank) in enumerate(specs):

@@ -175,7 +175,7 @@ def sampling_cases(seed: int = 0) -> list[Case]:
 
 # --- a training step with the state carried in ----------------------------------------
 
-TRAIN_SIZES = [(1, 1, 3, 4, 5), (4, 2, 3, 5, 6), (3, 4, 2, 6, 5), (5, 3, 4, 2, 6)]  # (T, B, D, H, V)
+TRAIN_SIZES = [(1, 2, 3, 4, 5), (4, 1, 3, 5, 6), (3, 4, 2, 6, 5), (5, 3, 4, 2, 6)]  # (T, B, D, H, V): T = 1, then B = 1
 TRAIN_LR = [0.5, 0.1, 2.0, 0.05, 1.0]
 
 

@@ -361,9 +361,9 @@ def _raised_message(exercise: Exercise, where: str, outputs: Raised) -> str:
     message = f"{exercise.id} raised {outputs.type_name} {where}: {outputs.message}"
     if outputs.type_name == "FloatingPointError":
         categories = ", ".join(f"{category}='raise'" for category in exercise.errstate)
-        message += (f" (check runs your code under np.errstate({categories}), so an overflow or an invalid "
-                    "operation such as inf - inf is an error, not a warning: rewrite the computation so that "
-                    "it cannot overflow)")
+        message += (f" (check runs your code under np.errstate({categories}), so this is an error, not a "
+                    "warning: rewrite the computation so that it cannot happen, e.g. subtract the maximum "
+                    "before np.exp, and compute a log-softmax directly rather than the log of a softmax)")
     if outputs.type_name == "SystemExit":
         message += " (your code called sys.exit or exit(); return the result instead)"
     if outputs.line:
