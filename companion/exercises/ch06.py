@@ -35,7 +35,10 @@ def temperature_cases(seed: int = 0) -> list[Case]:
     cases = []
     for i, (B, V, temperature, scale) in enumerate(seeded_sizes(TEMPERATURE_SIZES, seed)):
         logits = np.random.default_rng((seed, i)).normal(scale=scale, size=(B, V))
+        if i == len(TEMPERATURE_SIZES):  # the seeded case: rows far apart, so one maximum for all rows fails
+            logits += 1000.0 * np.arange(B)[:, None]
         name = f"B={B}, V={V}, temperature={temperature}" + (", large logits" if scale > 10 else "")
+        name += ", rows 1000 apart" if i == len(TEMPERATURE_SIZES) else ""
         kwargs = {"logits": logits, "temperature": np.float64(temperature)}
         cases.append(Case(name, kwargs, {"B": B, "V": V}))
     return cases

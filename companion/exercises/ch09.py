@@ -159,6 +159,8 @@ def sampling_cases(seed: int = 0) -> list[Case]:
     for i, (B, V, temperature, scale) in enumerate(seeded_sizes(SAMPLING_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         logits = rng.normal(scale=scale, size=(B, V))
+        if i == len(SAMPLING_SIZES):  # the seeded case: rows far apart, so one maximum for all rows fails
+            logits += 1000.0 * np.arange(B)[:, None]
         scaled = logits / temperature
         probs = np.exp(scaled - scaled.max(axis=1, keepdims=True))
         cdf = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
@@ -169,6 +171,7 @@ def sampling_cases(seed: int = 0) -> list[Case]:
             while np.min(np.abs(cdf[b] - u[b])) < 1e-6 and not (i == 4 and b < 2):
                 u[b] = rng.uniform(0.0, 1.0)
         name = f"B={B}, V={V}, temperature={temperature:g}" + (", large logits" if scale > 10 else "")
+        name += ", rows 1000 apart" if i == len(SAMPLING_SIZES) else ""
         cases.append(Case(name, {"logits": logits, "temperature": np.float64(temperature), "u": u}, {"B": B, "V": V}))
     return cases
 
