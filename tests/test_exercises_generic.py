@@ -82,6 +82,17 @@ def test_the_smallest_batch_is_there(exercise_id):
     assert any(case.dims.get("B") == 1 for case in EXERCISES[exercise_id].make_cases())
 
 
+# Chapter 10's directions need two steps to differ, and a padded batch needs a step to pad.
+NO_T1 = {"ch03.sequence_cross_entropy", "ch10.reverse_rnn_forward", "ch10.reverse_rnn_backward",
+         "ch10.bidirectional_forward", "ch10.stacked_forward", "ch10.many_to_one_logits"}
+
+
+@pytest.mark.parametrize("exercise_id", [i for i in IDS if i not in NO_T1
+                                         and any("T" in c.dims for c in EXERCISES[i].make_cases())])
+def test_a_single_step_is_there(exercise_id):
+    assert any(case.dims.get("T") == 1 for case in EXERCISES[exercise_id].make_cases())
+
+
 def test_checking_every_reference_once_is_fast():
     start = time.perf_counter()
     for exercise in EXERCISES.values():

@@ -15,8 +15,8 @@ import numpy as np
 from companion.exercises.checking import Case, Exercise, seeded_sizes, with_twin
 from companion.solutions import ch01 as solutions
 
-WORD_SIZES = [(4, 1, 3), (6, 3, 5), (9, 2, 4)]  # (T, B, V)
-LEAKY_SIZES = [(3, 1, 2, 0.5), (5, 3, 4, 0.9), (7, 2, 3, 1.0)]  # (T, B, D, decay)
+WORD_SIZES = [(4, 1, 3), (6, 3, 5), (9, 2, 4), (1, 2, 3)]  # (T, B, V); T = 1 has no pairs
+LEAKY_SIZES = [(3, 1, 2, 0.5), (5, 3, 4, 0.9), (7, 2, 3, 1.0), (1, 2, 3, 0.7)]  # (T, B, D, decay)
 WINDOW_SIZES = [(2, 1, 3, 4, 5), (3, 2, 4, 5, 6), (4, 3, 2, 6, 5)]  # (L, B, D, H, K)
 COUNT_SIZES = [(1, 2, 3, 4), (3, 5, 7, 2), (20, 100, 128, 10)]  # (L, D, H, K)
 

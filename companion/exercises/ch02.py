@@ -16,7 +16,7 @@ from companion.exercises.checking import Case, Exercise, seeded_sizes, with_twin
 from companion.solutions import ch02 as solutions
 
 UNROLL_SIZES = [(1, 1, 3, 4, 2), (3, 2, 4, 5, 6), (5, 3, 2, 4, 6)]  # (T, B, D, H, K)
-STATLAND_SIZES = [(2, 1), (2, 3), (5, 4)]  # (T, B)
+STATLAND_SIZES = [(2, 1), (2, 3), (5, 4), (1, 3)]  # (T, B)
 RESIDUAL_SIZES = [1, 3, 6]  # B
 JACOBIAN_SIZES = [(1, 2), (3, 4), (5, 3)]  # (B, H)
 STATLAND_WEIGHTS = ("w_x", "w_h", "b_h", "w_y", "b_y")

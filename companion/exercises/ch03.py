@@ -68,8 +68,8 @@ def cross_entropy_cases(seed: int = 0) -> list[Case]:
 
 # --- numerical gradient -----------------------------------------------------------------
 
-NUMERICAL_SIZES = [(2, 1, 3), (3, 2, 4), (5, 4, 2)]  # (T, B, H)
-NUMERICAL_EPS = [1e-4, 1e-2, 3e-3, 3e-2]  # one per case; with 1e-2 and up the exact gradient is not the answer
+NUMERICAL_SIZES = [(2, 1, 3), (3, 2, 4), (5, 4, 2), (1, 3, 2)]  # (T, B, H); with T = 1, W_hh does not act (h_0 = 0)
+NUMERICAL_EPS = [1e-4, 1e-2, 3e-3, 1e-4, 3e-2]  # one per case; with 1e-2 and up the exact gradient is not the answer
 
 
 def numerical_gradient_cases(seed: int = 0) -> list[Case]:

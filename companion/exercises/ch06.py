@@ -46,7 +46,7 @@ def temperature_cases(seed: int = 0) -> list[Case]:
 
 # --- additive attention ---------------------------------------------------------------
 
-ATTENTION_SIZES = [(3, 1, 4, 2, 5), (5, 2, 3, 4, 6), (4, 3, 2, 5, 7)]  # (T, B, H, E, A)
+ATTENTION_SIZES = [(3, 1, 4, 2, 5), (5, 2, 3, 4, 6), (4, 3, 2, 5, 7), (1, 2, 3, 4, 5)]  # (T, B, H, E, A)
 
 
 def attention_cases(seed: int = 0) -> list[Case]:
@@ -168,6 +168,7 @@ def ctc_cases(seed: int = 0) -> list[Case]:
         (800, 4, None, 0),  # long: the likelihood is far below the smallest float64
         (6, 4, [0, 3, 0], 2),  # the first label is 0 while the blank is 2
         (7, 5, [3, 2, 2], 1),  # starts with a non-zero label, has a repeat, and the blank is 1
+        (1, 3, [2], 0),  # one frame: the only path is the label itself
     ]
     cases = []
     for i, (T, V, target, blank) in enumerate(specs):

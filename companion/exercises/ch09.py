@@ -38,7 +38,7 @@ def softmax_cases(seed: int = 0) -> list[Case]:
 
 # --- embedding backward ---------------------------------------------------------------
 
-EMBEDDING_SIZES = [(4, 1, 3, 6), (3, 2, 4, 5), (5, 3, 2, 7)]  # (T, B, E, V)
+EMBEDDING_SIZES = [(4, 1, 3, 6), (3, 2, 4, 5), (5, 3, 2, 7), (1, 4, 2, 6)]  # (T, B, E, V)
 
 
 def embedding_cases(seed: int = 0) -> list[Case]:
@@ -50,7 +50,7 @@ def embedding_cases(seed: int = 0) -> list[Case]:
     for i, (T, B, E, V) in enumerate(seeded_sizes(EMBEDDING_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         ids = rng.integers(0, V - 1 if i == 1 else V, size=(T, B))  # case 1: the last id never occurs
-        ids[1, 0] = ids[0, 0]  # at least one id occurs twice
+        ids.flat[1] = ids.flat[0]  # at least one id occurs twice
         kwargs = {"ids": ids, "d_x": rng.uniform(-1.0, 1.0, size=(T, B, E)), "vocab_size": V}
         cases.append(Case(f"T={T}, B={B}, E={E}, V={V}", kwargs, {"T": T, "B": B, "E": E, "V": V}))
     return cases
