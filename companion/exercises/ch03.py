@@ -3,9 +3,12 @@
 Every case uses float64 inputs from ``np.random.default_rng((seed, i))``; the
 named dimensions of a case all differ in size, so that a sum over the wrong
 axis shows up as a wrong shape. Scalars (learning rates, ``eps``, the step
-count ``t``) are float64 numbers. ``seed`` (0 for ``check``) picks the values,
-never the sizes. Cases go from the smallest (B=1) to the largest, so the first
-failure reported is the simplest one to reproduce.
+count ``t``) are float64 numbers. ``seed`` (0 for ``check``) picks the
+values, and the sizes of one added case (``seeded_sizes``); ``with_twin``
+adds a case with the sizes of another and other values. Cases go from the
+smallest (B=1) to the largest, so the first failure reported is the simplest
+one to reproduce. Hyperparameters (lr, betas, eps, the finite-difference
+step) and the size of the gradients differ from case to case.
 
 The optimiser exercises update arrays of shape (B, P): the rules are
 elementwise, so that is simply B parameter vectors of size P updated side by

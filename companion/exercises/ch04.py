@@ -7,7 +7,8 @@ the cases come from real tanh RNN runs, with recurrent weights both below and
 above one in size, so that the products neither vanish to nothing nor
 overflow. The gradients to clip come from a real BPTT pass on a batch of B
 sequences, scaled up in the later cases to play the part of an explosion.
-``seed`` (0 for ``check``) picks the random values, never the sizes.
+``seed`` (0 for ``check``) picks the values, and the sizes of one
+added case (``seeded_sizes``); ``with_twin`` adds a case with the sizes of another and other values.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ wrong shape. The weights are large enough that every gate sits well inside
 (0, 1) and varies across units, so swapping two gates, using the wrong
 nonlinearity or moving the GRU's reset gate changes the values far beyond the
 tolerance. Both biases and the previous states are non-zero. ``seed`` (0 for
-``check``) picks the random values, never the sizes.
+``check``) picks the values, and the sizes of one
+added case (``seeded_sizes``); ``with_twin`` adds a case with the sizes of another and other values.
 """
 
 from __future__ import annotations

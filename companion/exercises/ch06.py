@@ -2,8 +2,9 @@
 
 Continuous inputs are float64 from ``np.random.default_rng((seed, i))``;
 symbol indices (paths, targets) are int64 arrays and the blank, lengths and
-beam widths are plain ints. ``seed`` (0 for ``check``) picks the values, never
-the sizes or the structure that a case is there to test: every seed keeps a
+beam widths are plain ints. ``seed`` (0 for ``check``) picks the values and
+the sizes of one added case, never the structure that a case is there to
+test (``with_twin`` adds a case with another's sizes and other values): every seed keeps a
 temperature case with logits large enough to overflow ``exp`` without the max
 subtraction, a CTC target with a repeated label, an empty target, a long input
 that underflows in probability space, and a Markov model in which greedy

@@ -5,7 +5,8 @@ T, B, D and H all different (and so 3H and 4H different from D), so that a
 transposed weight or a sum over the wrong axis shows up as a wrong shape
 rather than passing by coincidence. Both biases, the initial states and the
 incoming cell gradient are non-zero, so forgetting one of them changes the
-values. ``seed`` (0 for ``check``) picks the random values, never the sizes.
+values. ``seed`` (0 for ``check``) picks the values, and the sizes of one
+added case (``seeded_sizes``); ``with_twin`` adds a case with the sizes of another and other values.
 Cases go from the smallest (B=1, T=1) to the largest, so the first failure
 reported is the simplest one to reproduce.
 

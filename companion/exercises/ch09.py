@@ -2,8 +2,8 @@
 
 Continuous inputs are float64 from ``np.random.default_rng((seed, i))``;
 character ids are int64 arrays, and sizes (``vocab_size``, ``batch_size``,
-``seq_len``) are plain ints. ``seed`` (0 for ``check``) picks the values, never
-the sizes or what a case is there to test: every seed keeps logits large
+``seq_len``) are plain ints. ``seed`` (0 for ``check``) picks the values and the sizes of one
+added case, never what a case is there to test: every seed keeps logits large
 enough to overflow ``exp`` without the max subtraction, ids that repeat
 within a batch, an Adagrad step from a zero sum of squares and one with a
 large ``eps``, a stream whose length is a multiple of the chunk length, and

@@ -6,7 +6,8 @@ transposed weight or a layer fed the wrong input shows up as a wrong shape
 rather than passing by coincidence. Every sequence has T >= 2, so that
 running a direction the wrong way round changes the values, and initial
 states are non-zero where the function takes one. ``seed`` (0 for ``check``)
-picks the values, never the sizes. Cases go from the smallest (B=1) to the
+picks the values, and the sizes of one
+added case (``seeded_sizes``); ``with_twin`` adds a case with the sizes of another and other values. Cases go from the smallest (B=1) to the
 largest, so the first failure reported is the simplest one to reproduce.
 """
 

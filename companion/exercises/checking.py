@@ -3,14 +3,51 @@
 The two steps are separate functions so that a grader can run student code in
 a sandboxed subprocess and judge the returned arrays in its own process:
 
-    outputs = run_case(fn, case)              # what fn returned, or a Raised
+    outputs = run_case(fn, case, exercise)    # what fn returned, a Raised or a Modified
     problem = judge(exercise, case, outputs)  # None, or a message
 
-``judge`` reports the first problem it finds, in this order: not implemented,
-an exception (with the student's own line), ``None`` returned, wrong type or
-dtype, wrong shape (with named dimensions), NaN or inf, values that differ from
-the reference, and for backward exercises values that differ from the
-finite-difference gradient of the reference forward pass.
+``run_case`` calls the function on deep copies of the case's inputs, under
+``np.errstate`` raising the exercise's floating-point errors (overflow and
+invalid operations by default, so an overflow is reported where it happens
+rather than hidden in a warning). It catches every exception but
+KeyboardInterrupt (SystemExit included) and records the student's line and,
+when it was raised in another of the student's functions (a helper, or an
+earlier exercise still a stub), that function and its line. Afterwards it
+compares every argument with the case's own copy: a change to one that the
+exercise does not list in ``in_place`` becomes ``Modified`` and fails.
+
+``judge`` reports the first problem it finds, in this order: not implemented
+(naming the unfinished helper if it is not the function itself), an exception
+(with the student's own line), an input changed in place, ``None`` returned,
+wrong type (a masked array, an object array, a ragged list are each named),
+dtype, wrong shape (with named dimensions; two outputs with each other's shape
+are called swapped), NaN or inf, values that differ from the reference, and
+for backward exercises values that differ from the finite-difference gradient
+of the reference forward pass. When values differ, the message names the
+first wrong output, says when two outputs are swapped or one equals another's
+expected value, names the wrong gate blocks of outputs listed in ``blocks``,
+and ends by marking every output of that case right or wrong.
+
+Options of ``Exercise`` for authors of new chapters (all keyword, all optional):
+
+    in_place=("h",)                  the function may change these arguments
+    blocks=(("dW_ih", "ifgo", 0),)   name the wrong gate blocks of an output
+    errstate=("over", "invalid", "divide")   also raise on division by zero (log 0)
+
+Helpers for case builders: ``seeded_sizes(SIZES, seed)`` appends a case whose
+sizes depend on the seed, and ``with_twin(builder)`` appends a twin of one
+case with the same sizes and other values, so that an answer remembered per
+input shape fails. ``unseen_names(fn, shared)`` lists the global names a
+notebook function uses that the grader, which runs only the exercise cells
+after ``import numpy as np``, will not define; ``check`` prints them as a
+warning.
+
+What a good set of cases has (tests/test_exercises_generic.py checks it for
+every exercise): sizes that vary with the seed, two cases with the same shapes
+and different values, B = 1 and T = 1 where they mean something, the edge
+cases of the algorithm, hyperparameters that differ between cases at scales
+where a misplaced term shows, and extreme inputs for the exercises about
+numerical stability.
 
 Relative error. For your value ``a`` and the expected value ``b``, elementwise
 
