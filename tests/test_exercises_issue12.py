@@ -324,3 +324,75 @@ def test_clip_reference_is_unchanged_by_the_checker():
     ch04.clip_by_value(*grads, 1.0)
     for g, c in zip(grads, copies):
         np.testing.assert_array_equal(g, c)
+
+
+# --- more wrong versions where the chapter files had few --------------------------------------
+
+
+def _cho_parts(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    H = h_prev.shape[1]
+    xw = x_t @ W_ih.T + b_ih
+    hw = h_prev @ W_hh[: 2 * H].T + b_hh[: 2 * H]
+    r = 1 / (1 + np.exp(-(xw[:, :H] + hw[:, :H])))
+    z = 1 / (1 + np.exp(-(xw[:, H : 2 * H] + hw[:, H:])))
+    return H, xw, r, z
+
+
+def test_cho_gru_without_b_hn_is_wrong():
+    def gru_step_cho(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+        H, xw, r, z = _cho_parts(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
+        n = np.tanh(xw[:, 2 * H :] + (r * h_prev) @ W_hh[2 * H :].T)  # b_hn forgotten
+        return (1 - z) * n + z * h_prev
+
+    assert message_of("ch05.gru_step_cho", gru_step_cho).startswith(
+        'ch05.gru_step_cho: h_t is wrong in case "B=1, D=3, H=4": largest relative error')
+
+
+def test_cho_gru_with_the_update_gate_the_other_way_is_wrong():
+    def gru_step_cho(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+        H, xw, r, z = _cho_parts(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
+        n = np.tanh(xw[:, 2 * H :] + (r * h_prev) @ W_hh[2 * H :].T + b_hh[2 * H :])
+        return z * n + (1 - z) * h_prev
+
+    assert "h_t is wrong" in message_of("ch05.gru_step_cho", gru_step_cho)
+
+
+def test_cho_gru_with_gates_r_and_z_exchanged_is_wrong():
+    def gru_step_cho(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+        H, xw, z, r = _cho_parts(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)  # blocks read as z, r, n
+        n = np.tanh(xw[:, 2 * H :] + (r * h_prev) @ W_hh[2 * H :].T + b_hh[2 * H :])
+        return (1 - z) * n + z * h_prev
+
+    assert "h_t is wrong" in message_of("ch05.gru_step_cho", gru_step_cho)
+
+
+def test_gru_step_backward_without_the_gradient_of_W_hn_names_block_n():
+    def gru_step_backward(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+        H = h_prev.shape[1]
+        grads = list(ch08.gru_step_backward(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh))
+        grads[3] = grads[3].copy()
+        grads[3][2 * H :] = 0.0  # as if W_hn, behind the reset gate, got no gradient
+        return tuple(grads)
+
+    message = message_of("ch08.gru_step_backward", gru_step_backward)
+    assert message.startswith('ch08.gru_step_backward: dW_hh is wrong in case "B=1, D=3, H=4"')
+    assert "dW_hh (gate blocks r, z, n along axis 0): wrong in block n; right in r, z." in message
+
+
+def test_gru_step_backward_updating_dh_t_in_place_names_it():
+    def gru_step_backward(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+        grads = ch08.gru_step_backward(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
+        dh_t *= 0.0  # "consumed"
+        return grads
+
+    assert message_of("ch08.gru_step_backward", gru_step_backward).startswith(
+        "ch08.gru_step_backward changed its argument `dh_t` in place")
+
+
+def test_gru_step_backward_returning_the_weights_in_the_other_order_is_said():
+    def gru_step_backward(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+        dx_t, dh_prev, dW_ih, dW_hh, db_ih, db_hh = ch08.gru_step_backward(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
+        return dx_t, dh_prev, dW_ih, dW_hh, db_hh, db_ih
+
+    assert message_of("ch08.gru_step_backward", gru_step_backward).startswith(
+        'ch08.gru_step_backward: db_ih and db_hh are swapped in case "B=1, D=3, H=4"')
