@@ -89,7 +89,7 @@ def test_reference_backward_matches_numerical_gradient(exercise_id):
         if "db" in grads and "b_hh" in case.forward_kwargs:
             # In the RNN exercises db is the gradient of both biases.
             errors.update(gradcheck(loss, case.forward_kwargs, {"b_hh": grads["db"]}))
-        assert max(errors.values()) < 1e-7, (case.name, errors)
+        assert max(errors.values()) < 1e-6, (case.name, errors)  # centred differences: ~1e-7 on small entries
 
 
 # --- deliberately wrong implementations, two or more per exercise ---------------------
@@ -409,14 +409,14 @@ def test_run_case_passes_copies():
 def test_check_prints_the_message_once_and_returns_result(capsys):
     result = check("ch07.rnn_step_forward", solutions.rnn_step_forward)
     assert isinstance(result, CheckResult) and result.passed
-    assert capsys.readouterr().out == "ch07.rnn_step_forward: passed (3 cases).\n"
+    assert capsys.readouterr().out == "ch07.rnn_step_forward: passed (5 cases).\n"
     assert repr(result) == "CheckResult('ch07.rnn_step_forward', passed=True)"
 
 
 def test_pass_message_is_deterministic():
     first = check("ch07.rnn_backward", solutions.rnn_backward).message
     second = check("ch07.rnn_backward", solutions.rnn_backward).message
-    assert first == second == "ch07.rnn_backward: passed (3 cases)."
+    assert first == second == "ch07.rnn_backward: passed (5 cases)."
 
 
 def test_failure_message_is_deterministic():
@@ -430,7 +430,7 @@ def test_strict_mode_raises_assertion_error(monkeypatch, capsys):
     with pytest.raises(AssertionError, match="h_t is wrong"):
         check("ch07.rnn_step_forward", step_forward_without_b_hh)
     assert check("ch07.rnn_step_forward", solutions.rnn_step_forward).passed
-    assert capsys.readouterr().out == "ch07.rnn_step_forward: passed (3 cases).\n"
+    assert capsys.readouterr().out == "ch07.rnn_step_forward: passed (5 cases).\n"
 
 
 def test_unknown_id_lists_the_chapters_ids():

@@ -176,12 +176,14 @@ def counts_without_readout(L, D, H, K):
 def test_one_rnn_bias_is_compared_exactly():
     assert message_of("ch01.parameter_counts", counts_with_one_rnn_bias) == (
         'ch01.parameter_counts: rnn is wrong in case "L=1, D=2, H=3, K=4": yours 34, expected 37.'
+        "\n    Outputs in this case: mlp right, rnn wrong."
     )
 
 
 def test_mlp_without_the_window_fails_once_L_is_above_one():
     assert message_of("ch01.parameter_counts", counts_without_the_window) == (
         'ch01.parameter_counts: mlp is wrong in case "L=3, D=5, H=7, K=2": yours 58, expected 128.'
+        "\n    Outputs in this case: mlp wrong, rnn right."
     )
 
 

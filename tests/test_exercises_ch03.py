@@ -110,7 +110,11 @@ def test_numerical_gradient_of_loss_agrees_with_autograd():
             h = torch.tanh(x_t + h @ W_hh.T)
         (0.5 * ((h - y) ** 2).sum()).backward()
         numeric = solutions.numerical_gradient_of_loss(**case.kwargs)
-        assert relative_error(numeric, W_hh.grad.numpy()) < 1e-7, case.name
+        error = relative_error(numeric, W_hh.grad.numpy())
+        if case.kwargs["eps"] < 1e-3:
+            assert error < 1e-7, case.name
+        else:  # a large step: the exact gradient is not the answer, and returning it fails
+            assert error > 1e-5, case.name
 
 
 def test_numerical_gradient_of_loss_leaves_its_input_unchanged():
@@ -233,7 +237,7 @@ def test_cross_entropy_without_max_subtraction_overflows_on_huge_logits():
     with np.errstate(all="ignore"):
         message = message_of("ch03.sequence_cross_entropy", cross_entropy_unstable)
     assert message.startswith(
-        'ch03.sequence_cross_entropy: loss contains NaN in case "T=2, B=3, V=4, logits of size ~500"')
+        'ch03.sequence_cross_entropy raised FloatingPointError in case "T=2, B=3, V=4, logits of size ~500": overflow')
 
 
 def test_cross_entropy_normalised_over_time_is_wrong():
@@ -275,7 +279,7 @@ def centred_difference_without_restoring(W_hh, x, y, eps):
 def test_forward_difference_is_not_accurate_enough():
     message = message_of("ch03.numerical_gradient_of_loss", forward_difference)
     assert message.startswith(
-        'ch03.numerical_gradient_of_loss: dW is wrong in case "T=2, B=1, H=3": largest relative error')
+        'ch03.numerical_gradient_of_loss: dW is wrong in case "T=2, B=1, H=3, eps=0.0001": largest relative error')
 
 
 def test_dividing_by_eps_instead_of_two_eps_is_off_by_half():
@@ -377,7 +381,7 @@ def test_adam_without_bias_correction_takes_a_wrong_first_step():
 def test_adam_with_t_minus_one_divides_by_zero_at_the_first_step():
     with np.errstate(all="ignore"):
         message = message_of("ch03.adam_step", adam_correcting_with_t_minus_one)
-    assert message == 'ch03.adam_step: new_param contains NaN in case "B=1, P=3, t=1", first at index (0, 0).'
+    assert message.startswith('ch03.adam_step raised FloatingPointError in case "B=1, P=3, t=1": invalid value')
 
 
 def test_adam_storing_the_corrected_moments_is_wrong():

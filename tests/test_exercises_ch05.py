@@ -104,7 +104,8 @@ def test_lstm_with_sigmoid_candidate_is_wrong():
 
 
 def test_lstm_returning_c_before_h_is_wrong():
-    assert message_of("ch05.lstm_step", lstm_returning_c_first).startswith("ch05.lstm_step: h_t is wrong")
+    assert message_of("ch05.lstm_step", lstm_returning_c_first).startswith(
+        'ch05.lstm_step: h_t and c_t are swapped in case "B=1, D=3, H=4": your h_t is the expected c_t')
 
 
 # --- ch05.gru_step and ch05.gru_step_cho ----------------------------------------------

@@ -118,7 +118,7 @@ def test_ctc_reference_matches_the_package_and_torch_ctc_loss():
 
 
 def test_the_long_ctc_case_underflows_in_probability_space():
-    long_case = get_exercise("ch06.ctc_forward").make_cases()[-1]
+    long_case = next(case for case in get_exercise("ch06.ctc_forward").make_cases() if case.name.startswith("T=800"))
     assert solutions.ctc_forward(**long_case.kwargs) > 800  # p(target | x) < exp(-800) < 1e-308
 
 
@@ -151,7 +151,8 @@ def softmax_over_everything(logits, temperature):
 def test_softmax_without_max_subtraction_overflows_on_large_logits():
     message = message_of("ch06.softmax_with_temperature", softmax_without_max_subtraction)
     assert message.startswith(
-        'ch06.softmax_with_temperature: probs contains NaN in case "B=2, V=6, temperature=0.1, large logits"'
+        'ch06.softmax_with_temperature raised FloatingPointError in case "B=2, V=6, temperature=0.1, large logits": '
+        "overflow"
     )
 
 

@@ -75,7 +75,7 @@ def test_lstm_step_backward_matches_numerical_gradient(case):
     dx_t, dh_prev, dc_prev, dW_ih, dW_hh, db = solutions.lstm_step_backward(**kw)
     analytic = dict(x_t=dx_t, h_prev=dh_prev, c_prev=dc_prev, W_ih=dW_ih, W_hh=dW_hh, b_ih=db, b_hh=db)
     errors = gradcheck(loss, case.forward_kwargs, analytic, eps=EPS)
-    assert max(errors.values()) < 1e-7, errors
+    assert max(errors.values()) < 5e-6, errors  # centred differences; small entries of the larger cases
 
 
 @pytest.mark.parametrize("case", cases("ch08.lstm_forward"), ids=lambda c: c.name)
@@ -105,7 +105,7 @@ def test_lstm_backward_matches_numerical_gradient(case):
     dx, dh0, dc0, dW_ih, dW_hh, db = solutions.lstm_backward(**case.kwargs)
     analytic = dict(x=dx, h0=dh0, c0=dc0, W_ih=dW_ih, W_hh=dW_hh, b_ih=db, b_hh=db)
     errors = gradcheck(loss, case.forward_kwargs, analytic, eps=EPS)
-    assert max(errors.values()) < 1e-7, errors
+    assert max(errors.values()) < 5e-6, errors  # centred differences; small entries of the larger cases
 
 
 @pytest.mark.parametrize("case", cases("ch08.gru_step_forward"), ids=lambda c: c.name)
@@ -127,7 +127,7 @@ def test_gru_step_backward_matches_the_package_and_numerical_gradient(case):
         return float(np.sum(solutions.gru_step_forward(**inputs) * kw["dh_t"]))
 
     errors = gradcheck(loss, case.forward_kwargs, ours, eps=EPS)
-    assert max(errors.values()) < 1e-7, errors
+    assert max(errors.values()) < 5e-6, errors  # centred differences; small entries of the larger cases
     # The reset gate scales b_hn, so the two biases get different gradients in the n block only.
     H = kw["h_prev"].shape[1]
     np.testing.assert_array_equal(ours["b_ih"][: 2 * H], ours["b_hh"][: 2 * H])
@@ -421,10 +421,105 @@ def test_gru_step_backward_without_direct_path_gets_dh_prev_wrong():
     assert message.startswith('ch08.gru_step_backward: dh_prev is wrong in case "B=1, D=3, H=4"')
 
 
+# --- ch08.gru_backward ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", cases("ch08.gru_backward"), ids=lambda c: c.name)
+def test_gru_backward_matches_torch_autograd(case):
+    import torch
+
+    kw = {name: torch.tensor(value, requires_grad=name != "dh") for name, value in case.kwargs.items()}
+    H = kw["h0"].shape[1]
+    h, hs = kw["h0"], []
+    for x_t in kw["x"]:
+        xw, hw = x_t @ kw["W_ih"].T + kw["b_ih"], h @ kw["W_hh"].T + kw["b_hh"]
+        r = torch.sigmoid(xw[:, :H] + hw[:, :H])
+        z = torch.sigmoid(xw[:, H : 2 * H] + hw[:, H : 2 * H])
+        n = torch.tanh(xw[:, 2 * H :] + r * hw[:, 2 * H :])
+        h = (1 - z) * n + z * h
+        hs.append(h)
+    (torch.stack(hs) * kw["dh"]).sum().backward()
+    ours = solutions.gru_backward(**case.kwargs)
+    for value, name in zip(ours, ("x", "h0", "W_ih", "W_hh", "b_ih", "b_hh")):
+        np.testing.assert_allclose(value, kw[name].grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def gru_backward_by_steps(dh, x, h0, W_ih, W_hh, b_ih, b_hh, step=solutions.gru_step_backward, carry=True,
+                          reverse=True):
+    """BPTT built from a step function; the flags make the usual mistakes."""
+    hs = [h0]
+    for x_t in x:
+        hs.append(solutions.gru_step_forward(x_t, hs[-1], W_ih, W_hh, b_ih, b_hh))
+    dx, dh_next = np.zeros_like(x), np.zeros_like(h0)
+    sums = [np.zeros_like(W_ih), np.zeros_like(W_hh), np.zeros_like(b_ih), np.zeros_like(b_hh)]
+    for t in (reversed(range(len(x))) if reverse else range(len(x))):
+        dx[t], dh_prev, *grads = step(dh[t] + (dh_next if carry else 0), x[t], hs[t], W_ih, W_hh, b_ih, b_hh)
+        dh_next = dh_prev
+        sums = [a + b for a, b in zip(sums, grads)]
+    return (dx, dh_next, *sums)
+
+
+def test_gru_backward_built_from_steps_passes():
+    assert check_exercise(get_exercise("ch08.gru_backward"), gru_backward_by_steps).passed
+
+
+def test_gru_backward_without_the_carried_gradient_gets_dh0_wrong():
+    message = message_of("ch08.gru_backward", lambda **kw: gru_backward_by_steps(**kw, carry=False))
+    assert message.startswith('ch08.gru_backward: dx is wrong in case "T=3, B=2, D=5, H=4"')
+    assert "Outputs in this case: dx wrong, dh0 wrong, dW_ih wrong, dW_hh wrong, db_ih wrong, db_hh wrong." in message
+
+
+def test_gru_backward_forward_in_time_is_wrong():
+    message = message_of("ch08.gru_backward", lambda **kw: gru_backward_by_steps(**kw, reverse=False))
+    assert message.startswith('ch08.gru_backward: dx is wrong in case "T=3, B=2, D=5, H=4"')
+
+
+def test_gru_backward_with_a_wrong_n_block_names_the_block():
+    def reset_outside(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+        grads = list(solutions.gru_step_backward(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh))
+        H = h_prev.shape[1]
+        grads[3] = grads[3].copy()
+        grads[3][2 * H :] *= 1.5  # a mistake confined to the n rows of dW_hh
+        return tuple(grads)
+
+    message = message_of("ch08.gru_backward", lambda **kw: gru_backward_by_steps(**kw, step=reset_outside))
+    assert message.startswith('ch08.gru_backward: dW_hh is wrong in case "T=1, B=1, D=3, H=4"')
+    assert "dW_hh (gate blocks r, z, n along axis 0): wrong in block n; right in r, z." in message
+    assert "Outputs in this case: dx right, dh0 right, dW_ih right, dW_hh wrong, db_ih right, db_hh right." in message
+
+
+def test_gru_backward_with_equal_bias_gradients_gets_the_n_block_of_db_hh_wrong():
+    message = message_of("ch08.gru_backward",
+                         lambda **kw: gru_backward_by_steps(**kw, step=gru_step_backward_same_bias_gradients))
+    assert message.startswith('ch08.gru_backward: db_hh is wrong in case "T=1, B=1, D=3, H=4"')
+    assert "wrong in block n; right in r, z." in message
+
+
+def test_gru_backward_without_the_direct_path_gets_dh0_wrong():
+    message = message_of("ch08.gru_backward",
+                         lambda **kw: gru_backward_by_steps(**kw, step=gru_step_backward_without_direct_path))
+    assert message.startswith('ch08.gru_backward: dh0 is wrong in case "T=1, B=1, D=3, H=4"')
+
+
+def test_gru_backward_calling_a_stub_step_names_the_step():
+    def gru_step_backward(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+        raise NotImplementedError
+
+    def gru_backward(dh, x, h0, W_ih, W_hh, b_ih, b_hh):
+        return gru_backward_by_steps(dh, x, h0, W_ih, W_hh, b_ih, b_hh, step=gru_step_backward)
+
+    message = message_of("ch08.gru_backward", gru_backward)
+    line = gru_step_backward.__code__.co_firstlineno + 1
+    assert message == (
+        "ch08.gru_backward: your function calls gru_step_backward, which is not implemented yet "
+        f"(gru_step_backward line {line}: raise NotImplementedError). Implement and check gru_step_backward first."
+    )
+
+
 def test_every_chapter_8_exercise_has_a_wrong_implementation_above():
     tested = {
         "ch08.lstm_step_forward", "ch08.lstm_step_stacked", "ch08.lstm_step_backward", "ch08.lstm_forward",
-        "ch08.lstm_backward", "ch08.gru_step_forward", "ch08.gru_step_backward",
+        "ch08.lstm_backward", "ch08.gru_step_forward", "ch08.gru_step_backward", "ch08.gru_backward",
     }
     from companion.exercises import EXERCISES
 

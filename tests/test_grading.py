@@ -20,7 +20,7 @@ import pytest
 
 from companion import __version__
 from companion.__main__ import main
-from companion.exercises import EXERCISES
+from companion.exercises import EXERCISES, get_exercise
 from companion.exercises.checking import Case, Exercise
 from companion.course.grading import (
     OUTCOMES,
@@ -154,7 +154,7 @@ import json, os, sys
 def rnn_forward(x, h0, W_ih, W_hh, b_ih, b_hh):
     out = os.path.join(sys.argv[1], "out")
     os.symlink("/dev/zero", os.path.join(out, "c0.npy"))
-    cases = [{"value": {"t": "array", "file": "c0.npy"}}] * 3
+    cases = [{"value": {"t": "array", "file": "c0.npy"}}] * len(json.load(open(os.path.join(sys.argv[1], "job.json")))["cases"])
     json.dump({"defined": True, "cell_error": None, "cases": cases}, open(os.path.join(out, "manifest.json"), "w"))
     os._exit(0)
 '''
@@ -349,7 +349,7 @@ def test_feedback_gives_the_check_messages(graded):
     partly = read(feedback, "partly")
     assert "Total: 2 / 4 points; status: ok" in partly
     assert f"{SF}: h_t is wrong" in partly and "largest relative error" in partly
-    assert f"{SB}: passed (3 cases)." in partly
+    assert f"{SB}: passed ({len(get_exercise(SB).make_cases(2026))} cases)." in partly
     assert f"seed {SEED}" in partly
     crashing = read(feedback, "crashing")
     assert "your cell raised RuntimeError when it was run: this cell fails as soon as it runs" in crashing

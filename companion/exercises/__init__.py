@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from companion.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10, ch11, ch12
-from companion.exercises.checking import CheckResult, Exercise, check_exercise
+from companion.exercises.checking import CheckResult, Exercise, check_exercise, unseen_warning
 
 EXERCISES: dict[str, Exercise] = {
     **ch01.EXERCISES,
@@ -53,9 +53,32 @@ def check(exercise_id: str, fn: Callable[..., Any]) -> CheckResult:
     With the environment variable COMPANION_STRICT=1 a failed check raises
     ``AssertionError(message)`` instead of printing, so that a notebook run
     under pytest (nbval) fails.
+
+    The grader runs only the exercise cells (after ``import numpy as np``), so
+    a helper, constant or import that ``fn`` takes from another cell exists in
+    the notebook but not when graded: the message then ends with a warning
+    naming it (see ``checking.unseen_names``).
     """
     result = check_exercise(get_exercise(exercise_id), fn)
     if not result.passed and os.environ.get("COMPANION_STRICT") == "1":
         raise AssertionError(result.message)
+    warning = unseen_warning(fn, earlier_functions(exercise_id))
+    if warning:
+        result = CheckResult(result.id, result.passed, result.message + warning)
     print(result.message)
     return result
+
+
+def earlier_functions(exercise_id: str) -> tuple[str, ...]:
+    """The function names of the exercises before ``exercise_id`` in its chapter, and its own.
+
+    The grader runs these exercise cells, in this order, before calling the function.
+    """
+    chapter = exercise_id.split(".")[0]
+    names = []
+    for known in EXERCISES:
+        if known.split(".")[0] == chapter:
+            names.append(known.split(".", 1)[1])
+        if known == exercise_id:
+            break
+    return tuple(names)

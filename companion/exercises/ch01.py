@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from companion.exercises.checking import Case, Exercise
+from companion.exercises.checking import Case, Exercise, seeded_sizes, with_twin
 from companion.solutions import ch01 as solutions
 
-WORD_SIZES = [(4, 1, 3), (6, 3, 5), (9, 2, 4)]  # (T, B, V)
-LEAKY_SIZES = [(3, 1, 2, 0.5), (5, 3, 4, 0.9), (7, 2, 3, 1.0)]  # (T, B, D, decay)
+WORD_SIZES = [(4, 1, 3), (6, 3, 5), (9, 2, 4), (1, 2, 3)]  # (T, B, V); T = 1 has no pairs
+LEAKY_SIZES = [(3, 1, 2, 0.5), (5, 3, 4, 0.9), (7, 2, 3, 1.0), (1, 2, 3, 0.7)]  # (T, B, D, decay)
 WINDOW_SIZES = [(2, 1, 3, 4, 5), (3, 2, 4, 5, 6), (4, 3, 2, 6, 5)]  # (L, B, D, H, K)
 COUNT_SIZES = [(1, 2, 3, 4), (3, 5, 7, 2), (20, 100, 128, 10)]  # (L, D, H, K)
 
@@ -31,14 +31,14 @@ def word_cases(seed: int = 0) -> list[Case]:
     """Cases of bag_of_words and bigram_counts: one-hot x (T, B, V)."""
     return [
         Case(f"T={T}, B={B}, V={V}", {"x": _one_hot_words(T, B, V, (seed, i))}, {"T": T, "B": B, "V": V})
-        for i, (T, B, V) in enumerate(WORD_SIZES)
+        for i, (T, B, V) in enumerate(seeded_sizes(WORD_SIZES, seed))
     ]
 
 
 def leaky_cases(seed: int = 0) -> list[Case]:
     """Cases of leaky_sum: x (T, B, D) uniform in [-1, 1] and a decay in (0, 1]."""
     cases = []
-    for i, (T, B, D, decay) in enumerate(LEAKY_SIZES):
+    for i, (T, B, D, decay) in enumerate(seeded_sizes(LEAKY_SIZES, seed)):
         x = np.random.default_rng((seed, i)).uniform(-1.0, 1.0, size=(T, B, D))
         kwargs = {"x": x, "decay": np.float64(decay)}
         cases.append(Case(f"T={T}, B={B}, D={D}, decay={decay}", kwargs, {"T": T, "B": B, "D": D}))
@@ -48,7 +48,7 @@ def leaky_cases(seed: int = 0) -> list[Case]:
 def window_cases(seed: int = 0) -> list[Case]:
     """Cases of window_mlp_forward: a window x (L, B, D) and the MLP's weights."""
     cases = []
-    for i, (L, B, D, H, K) in enumerate(WINDOW_SIZES):
+    for i, (L, B, D, H, K) in enumerate(seeded_sizes(WINDOW_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         kwargs = {
             "x": rng.uniform(-1.0, 1.0, size=(L, B, D)),
@@ -62,8 +62,9 @@ def window_cases(seed: int = 0) -> list[Case]:
 
 
 def count_cases(seed: int = 0) -> list[Case]:
-    """Cases of parameter_counts: plain ints; the sizes are fixed, so seed changes nothing."""
-    return [Case(f"L={L}, D={D}, H={H}, K={K}", {"L": L, "D": D, "H": H, "K": K}, {}) for L, D, H, K in COUNT_SIZES]
+    """Cases of parameter_counts: plain ints; the last case's sizes depend on the seed."""
+    sizes = seeded_sizes(COUNT_SIZES, seed)
+    return [Case(f"L={L}, D={D}, H={H}, K={K}", {"L": L, "D": D, "H": H, "K": K}, {}) for L, D, H, K in sizes]
 
 
 EXERCISES: dict[str, Exercise] = {
@@ -71,7 +72,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch01.bag_of_words",
         title="A bag of words",
         reference=solutions.bag_of_words,
-        make_cases=word_cases,
+        make_cases=with_twin(word_cases),
         outputs=("counts",),
         shapes=(("B", "V"),),
     ),
@@ -79,7 +80,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch01.bigram_counts",
         title="Counting word pairs",
         reference=solutions.bigram_counts,
-        make_cases=word_cases,
+        make_cases=with_twin(word_cases),
         outputs=("pairs",),
         shapes=(("B", "V", "V"),),
     ),
@@ -87,7 +88,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch01.leaky_sum",
         title="A state that forgets",
         reference=solutions.leaky_sum,
-        make_cases=leaky_cases,
+        make_cases=with_twin(leaky_cases),
         outputs=("s",),
         shapes=(("T", "B", "D"),),
     ),
@@ -95,7 +96,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch01.window_mlp_forward",
         title="An MLP over a fixed window",
         reference=solutions.window_mlp_forward,
-        make_cases=window_cases,
+        make_cases=with_twin(window_cases),
         outputs=("scores",),
         shapes=(("B", "K"),),
     ),
@@ -103,7 +104,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch01.parameter_counts",
         title="Counting parameters",
         reference=solutions.parameter_counts,
-        make_cases=count_cases,
+        make_cases=with_twin(count_cases),
         outputs=("mlp", "rnn"),
         shapes=((), ()),
         kinds=("int", "int"),

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from companion.exercises.checking import Case, Exercise
+from companion.exercises.checking import Case, Exercise, seeded_sizes, with_twin
 from companion.solutions import ch02 as solutions
 
 UNROLL_SIZES = [(1, 1, 3, 4, 2), (3, 2, 4, 5, 6), (5, 3, 2, 4, 6)]  # (T, B, D, H, K)
-STATLAND_SIZES = [(2, 1), (2, 3), (5, 4)]  # (T, B)
+STATLAND_SIZES = [(2, 1), (2, 3), (5, 4), (1, 3)]  # (T, B)
 RESIDUAL_SIZES = [1, 3, 6]  # B
 JACOBIAN_SIZES = [(1, 2), (3, 4), (5, 3)]  # (B, H)
 STATLAND_WEIGHTS = ("w_x", "w_h", "b_h", "w_y", "b_y")
@@ -25,7 +25,7 @@ STATLAND_WEIGHTS = ("w_x", "w_h", "b_h", "w_y", "b_y")
 def unroll_cases(seed: int = 0) -> list[Case]:
     """Cases of rnn_unroll: x (T, B, D), a non-zero h0 and all weights."""
     cases = []
-    for i, (T, B, D, H, K) in enumerate(UNROLL_SIZES):
+    for i, (T, B, D, H, K) in enumerate(seeded_sizes(UNROLL_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         kwargs = {
             "x": rng.uniform(-1.0, 1.0, size=(T, B, D)),
@@ -52,7 +52,7 @@ def _statland_inputs(T: int, B: int, rng: np.random.Generator) -> dict[str, np.n
 def statland_forward_cases(seed: int = 0) -> list[Case]:
     """Cases of statland_forward: T days of B price histories and the five weights."""
     cases = []
-    for i, (T, B) in enumerate(STATLAND_SIZES):
+    for i, (T, B) in enumerate(seeded_sizes(STATLAND_SIZES, seed)):
         inputs = _statland_inputs(T, B, np.random.default_rng((seed, i)))
         cases.append(Case(f"T={T}, B={B}", inputs, {"T": T, "B": B}))
     return cases
@@ -61,7 +61,7 @@ def statland_forward_cases(seed: int = 0) -> list[Case]:
 def statland_backward_cases(seed: int = 0) -> list[Case]:
     """Cases of statland_backward: an upstream gradient dy_hat (B,) and the forward's inputs."""
     cases = []
-    for i, (T, B) in enumerate(STATLAND_SIZES):
+    for i, (T, B) in enumerate(seeded_sizes(STATLAND_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         inputs = _statland_inputs(T, B, rng)
         kwargs = {"dy_hat": rng.uniform(-1.0, 1.0, size=B), **inputs}
@@ -72,7 +72,7 @@ def statland_backward_cases(seed: int = 0) -> list[Case]:
 def residual_cases(seed: int = 0) -> list[Case]:
     """Cases of sum_squared_residuals: predictions and targets (B,)."""
     cases = []
-    for i, B in enumerate(RESIDUAL_SIZES):
+    for i, B in enumerate(seeded_sizes(RESIDUAL_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         kwargs = {"y_hat": rng.uniform(-1.0, 2.0, size=B), "y": rng.choice([0.0, 0.5, 1.0], size=B)}
         cases.append(Case(f"B={B}", kwargs, {"B": B}))
@@ -82,7 +82,7 @@ def residual_cases(seed: int = 0) -> list[Case]:
 def jacobian_cases(seed: int = 0) -> list[Case]:
     """Cases of fixed_point_jacobian: points h (B, H), a non-symmetric W (H, H) and b (H,)."""
     cases = []
-    for i, (B, H) in enumerate(JACOBIAN_SIZES):
+    for i, (B, H) in enumerate(seeded_sizes(JACOBIAN_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         kwargs = {
             "h": rng.uniform(-1.0, 1.0, size=(B, H)),
@@ -98,7 +98,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch02.rnn_unroll",
         title="Unrolling an RNN with a readout",
         reference=solutions.rnn_unroll,
-        make_cases=unroll_cases,
+        make_cases=with_twin(unroll_cases),
         outputs=("h", "y"),
         shapes=(("T", "B", "H"), ("T", "B", "K")),
     ),
@@ -106,7 +106,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch02.statland_forward",
         title="StatLand, forward",
         reference=solutions.statland_forward,
-        make_cases=statland_forward_cases,
+        make_cases=with_twin(statland_forward_cases),
         outputs=("y_hat",),
         shapes=(("B",),),
     ),
@@ -114,7 +114,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch02.sum_squared_residuals",
         title="The sum of squared residuals and its gradient",
         reference=solutions.sum_squared_residuals,
-        make_cases=residual_cases,
+        make_cases=with_twin(residual_cases),
         outputs=("ssr", "dy_hat"),
         shapes=((), ("B",)),
     ),
@@ -122,7 +122,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch02.statland_backward",
         title="StatLand, backward",
         reference=solutions.statland_backward,
-        make_cases=statland_backward_cases,
+        make_cases=with_twin(statland_backward_cases),
         outputs=("dw_x", "dw_h", "db_h", "dw_y", "db_y"),
         shapes=((), (), (), (), ()),
     ),
@@ -130,7 +130,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch02.fixed_point_jacobian",
         title="The Jacobian of a recurrent map",
         reference=solutions.fixed_point_jacobian,
-        make_cases=jacobian_cases,
+        make_cases=with_twin(jacobian_cases),
         outputs=("J",),
         shapes=(("B", "H", "H"),),
     ),

@@ -3,9 +3,12 @@
 Every case uses float64 inputs from ``np.random.default_rng((seed, i))``; the
 named dimensions of a case all differ in size, so that a sum over the wrong
 axis shows up as a wrong shape. Scalars (learning rates, ``eps``, the step
-count ``t``) are float64 numbers. ``seed`` (0 for ``check``) picks the values,
-never the sizes. Cases go from the smallest (B=1) to the largest, so the first
-failure reported is the simplest one to reproduce.
+count ``t``) are float64 numbers. ``seed`` (0 for ``check``) picks the
+values, and the sizes of one added case (``seeded_sizes``); ``with_twin``
+adds a case with the sizes of another and other values. Cases go from the
+smallest (B=1) to the largest, so the first failure reported is the simplest
+one to reproduce. Hyperparameters (lr, betas, eps, the finite-difference
+step) and the size of the gradients differ from case to case.
 
 The optimiser exercises update arrays of shape (B, P): the rules are
 elementwise, so that is simply B parameter vectors of size P updated side by
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from companion.exercises.checking import Case, Exercise
+from companion.exercises.checking import Case, Exercise, seeded_sizes, with_twin
 from companion.solutions import ch03 as solutions
 
 # --- scalar BPTT ------------------------------------------------------------------------
@@ -28,7 +31,7 @@ SCALAR_SIZES = [(1, 1), (3, 2), (6, 4)]  # (T, B)
 def scalar_bptt_cases(seed: int = 0) -> list[Case]:
     """A batch of scalar sequences with non-zero h0, and weights where tanh is neither linear nor flat."""
     cases = []
-    for i, (T, B) in enumerate(SCALAR_SIZES):
+    for i, (T, B) in enumerate(seeded_sizes(SCALAR_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         kwargs = {
             "x": rng.uniform(-1.0, 1.0, size=(T, B)),
@@ -50,7 +53,7 @@ CE_SIZES = [(3, 1, 4, 1.0), (4, 3, 5, 1.0), (5, 2, 6, 2.0), (2, 3, 4, 500.0)]  #
 def cross_entropy_cases(seed: int = 0) -> list[Case]:
     """Padded batches (only the first of several sequences fills all T steps); the last case has huge logits."""
     cases = []
-    for i, (T, B, V, scale) in enumerate(CE_SIZES):
+    for i, (T, B, V, scale) in enumerate(seeded_sizes(CE_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         lengths = rng.integers(1, T, size=B)  # shorter than T: padded at the end
         if B > 1:
@@ -68,77 +71,103 @@ def cross_entropy_cases(seed: int = 0) -> list[Case]:
 
 # --- numerical gradient -----------------------------------------------------------------
 
-NUMERICAL_SIZES = [(2, 1, 3), (3, 2, 4), (5, 4, 2)]  # (T, B, H)
+NUMERICAL_SIZES = [(2, 1, 3), (3, 2, 4), (5, 4, 2), (1, 3, 2)]  # (T, B, H); with T = 1, W_hh does not act (h_0 = 0)
+NUMERICAL_EPS = [1e-4, 1e-2, 3e-3, 1e-4, 3e-2]  # one per case; with 1e-2 and up the exact gradient is not the answer
 
 
 def numerical_gradient_cases(seed: int = 0) -> list[Case]:
-    """Small RNN losses; with eps = 1e-4 the centred difference is within 1e-7 of the true gradient."""
+    """Small RNN losses with steps eps from 1e-4 to 3e-2: at the larger steps the centred
+    difference differs from the true gradient by far more than the tolerance, so only the
+    centred difference with the given eps passes."""
     cases = []
-    for i, (T, B, H) in enumerate(NUMERICAL_SIZES):
+    for i, (T, B, H) in enumerate(seeded_sizes(NUMERICAL_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
+        eps = NUMERICAL_EPS[i]
         kwargs = {
             "W_hh": rng.uniform(-0.8, 0.8, size=(H, H)),
             "x": rng.uniform(-1.0, 1.0, size=(T, B, H)),
             "y": rng.uniform(-0.8, 0.8, size=(B, H)),
-            "eps": np.float64(1e-4),
+            "eps": np.float64(eps),
         }
-        cases.append(Case(f"T={T}, B={B}, H={H}", kwargs, {"T": T, "B": B, "H": H}))
+        cases.append(Case(f"T={T}, B={B}, H={H}, eps={eps:g}", kwargs, {"T": T, "B": B, "H": H}))
     return cases
 
 
 # --- optimisers -------------------------------------------------------------------------
 
-OPTIM_SIZES = [(1, 3), (2, 5), (4, 3)]  # (B, P)
+# (B, P); the last entry of seeded_sizes depends on the seed. Hyperparameters differ from
+# case to case, and so does the size of the gradients (1e-6 to 10), so that a hard-coded
+# learning rate, beta or eps, or eps in the wrong place, changes the answer.
+OPTIM_SIZES = [(1, 3), (2, 5), (4, 3), (3, 2)]
 
 
-def _optim_arrays(rng: np.random.Generator, B: int, P: int, small: bool = False) -> dict[str, np.ndarray]:
-    """A parameter array and its gradient; gradients of size ~1e-3 when ``small``."""
-    scale = 1e-3 if small else 1.0
+def _optim_arrays(rng: np.random.Generator, B: int, P: int, scale: float = 1.0) -> dict[str, np.ndarray]:
+    """A parameter array and its gradient, of size ~``scale``."""
     return {"param": rng.normal(size=(B, P)), "grad": scale * rng.normal(size=(B, P))}
 
 
+def _drawn(rng: np.random.Generator, low: float, high: float) -> float:
+    """A number between 10**low and 10**high, log-uniform, rounded to 3 digits for the case name."""
+    return float(f"{10 ** rng.uniform(low, high):.3g}")
+
+
 def sgd_momentum_cases(seed: int = 0) -> list[Case]:
-    """The first step (zero velocity), then steps from a velocity built up earlier."""
-    settings = [(0.1, 0.9), (0.05, 0.5), (0.3, 0.99)]  # (lr, momentum)
+    """The first step (zero velocity), then steps from a velocity built up earlier, at several lr, momentum
+    and gradient sizes; the last case draws them from the seed."""
+    settings = [(0.1, 0.9, 1.0), (0.05, 0.5, 1.0), (0.3, 0.99, 1e-3), (2.0, 0.0, 10.0)]  # (lr, momentum, gradient size)
     cases = []
-    for i, ((B, P), (lr, momentum)) in enumerate(zip(OPTIM_SIZES, settings)):
+    for i, (B, P) in enumerate(seeded_sizes(OPTIM_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
-        kwargs = _optim_arrays(rng, B, P)
-        kwargs["velocity"] = np.zeros((B, P)) if i == 0 else rng.normal(size=(B, P))
+        lr, momentum, scale = settings[i] if i < len(settings) else (
+            _drawn(rng, -3, 0), round(float(rng.uniform(0.1, 0.95)), 3), _drawn(rng, -3, 1))
+        kwargs = _optim_arrays(rng, B, P, scale)
+        kwargs["velocity"] = np.zeros((B, P)) if i == 0 else scale * rng.normal(size=(B, P))
         kwargs.update(lr=np.float64(lr), momentum=np.float64(momentum))
-        name = f"B={B}, P={P}, " + ("first step" if i == 0 else f"lr={lr:g}, momentum={momentum:g}")
+        name = f"B={B}, P={P}, " + ("first step" if i == 0 else f"lr={lr:g}, momentum={momentum:g}, gradients ~{scale:g}")
         cases.append(Case(name, kwargs, {"B": B, "P": P}))
     return cases
 
 
 def rmsprop_cases(seed: int = 0) -> list[Case]:
-    """The first step, a later one, and one with gradients of size ~1e-3, where eps matters."""
-    settings = [(0.01, 0.99, 1e-8), (0.001, 0.9, 1e-8), (0.01, 0.99, 1e-8)]  # (lr, alpha, eps)
+    """The first step, later ones, gradients of size ~1e-6 (where eps matters, and where it sits
+    matters: sqrt(s) + eps is not sqrt(s + eps)), a large eps, and drawn settings."""
+    settings = [(0.01, 0.99, 1e-8, 1.0), (0.001, 0.9, 1e-8, 1.0), (0.01, 0.99, 1e-8, 1e-6), (0.5, 0.5, 0.1, 10.0)]
     cases = []
-    for i, ((B, P), (lr, alpha, eps)) in enumerate(zip(OPTIM_SIZES, settings)):
+    for i, (B, P) in enumerate(seeded_sizes(OPTIM_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
-        small = i == 2
-        kwargs = _optim_arrays(rng, B, P, small=small)
-        square_avg = rng.uniform(0.2, 2.0, size=(B, P)) * (1e-6 if small else 1.0)
-        kwargs["square_avg"] = np.zeros((B, P)) if i == 0 else square_avg
+        lr, alpha, eps, scale = settings[i] if i < len(settings) else (
+            _drawn(rng, -4, -1), round(float(rng.uniform(0.5, 0.999)), 3), _drawn(rng, -8, -2), _drawn(rng, -4, 1))
+        kwargs = _optim_arrays(rng, B, P, scale)
+        kwargs["square_avg"] = np.zeros((B, P)) if i == 0 else scale**2 * rng.uniform(0.2, 2.0, size=(B, P))
         kwargs.update(lr=np.float64(lr), alpha=np.float64(alpha), eps=np.float64(eps))
-        detail = ["first step", f"alpha={alpha:g}", "gradients ~1e-3"][i]
+        detail = "first step" if i == 0 else f"lr={lr:g}, alpha={alpha:g}, eps={eps:g}, gradients ~{scale:g}"
         cases.append(Case(f"B={B}, P={P}, {detail}", kwargs, {"B": B, "P": P}))
     return cases
 
 
 def adam_cases(seed: int = 0) -> list[Case]:
-    """Steps t = 1 (zero moments), t = 3 and t = 20, with the default betas and eps."""
-    steps = [1, 3, 20]
+    """Steps t = 1 (zero moments), 3, 20 and 2 with different lr, betas, eps and gradient sizes
+    (1e-6 to 10), then one drawn from the seed."""
+    settings = [  # (t, lr, beta1, beta2, eps, gradient size)
+        (1, 1e-3, 0.9, 0.999, 1e-8, 1.0),
+        (3, 0.01, 0.8, 0.99, 1e-8, 1e-3),
+        (20, 0.1, 0.5, 0.9, 0.1, 10.0),
+        (2, 1e-3, 0.9, 0.999, 1e-8, 1e-6),
+    ]
     cases = []
-    for i, ((B, P), t) in enumerate(zip(OPTIM_SIZES, steps)):
+    for i, (B, P) in enumerate(seeded_sizes(OPTIM_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
-        kwargs = _optim_arrays(rng, B, P)
-        kwargs["m"] = np.zeros((B, P)) if t == 1 else 0.3 * rng.normal(size=(B, P))
-        kwargs["v"] = np.zeros((B, P)) if t == 1 else rng.uniform(0.01, 0.5, size=(B, P))
-        kwargs.update(t=np.float64(t), lr=np.float64(1e-3), beta1=np.float64(0.9),
-                      beta2=np.float64(0.999), eps=np.float64(1e-8))
-        cases.append(Case(f"B={B}, P={P}, t={t}", kwargs, {"B": B, "P": P}))
+        t, lr, beta1, beta2, eps, scale = settings[i] if i < len(settings) else (
+            int(rng.integers(1, 50)), _drawn(rng, -4, -1), round(float(rng.uniform(0.5, 0.95)), 3),
+            round(float(rng.uniform(0.9, 0.9999)), 4), _drawn(rng, -8, -2), _drawn(rng, -4, 1))
+        kwargs = _optim_arrays(rng, B, P, scale)
+        kwargs["m"] = np.zeros((B, P)) if t == 1 else 0.3 * scale * rng.normal(size=(B, P))
+        kwargs["v"] = np.zeros((B, P)) if t == 1 else scale**2 * rng.uniform(0.01, 0.5, size=(B, P))
+        kwargs.update(t=np.float64(t), lr=np.float64(lr), beta1=np.float64(beta1),
+                      beta2=np.float64(beta2), eps=np.float64(eps))
+        name = f"B={B}, P={P}, t={t}" + (f", lr={lr:g}, betas=({beta1:g}, {beta2:g}), eps={eps:g}, gradients ~{scale:g}"
+                                         if i > 0 else "")
+        cases.append(Case(name, kwargs, {"B": B, "P": P}))
     return cases
 
 
@@ -147,7 +176,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch03.scalar_bptt",
         title="BPTT for a scalar RNN",
         reference=solutions.scalar_bptt,
-        make_cases=scalar_bptt_cases,
+        make_cases=with_twin(scalar_bptt_cases),
         outputs=("dw", "du", "db", "dh0"),
         shapes=((), (), (), ("B",)),
     ),
@@ -155,15 +184,16 @@ EXERCISES: dict[str, Exercise] = {
         id="ch03.sequence_cross_entropy",
         title="Cross-entropy over a padded batch",
         reference=solutions.sequence_cross_entropy,
-        make_cases=cross_entropy_cases,
+        make_cases=with_twin(cross_entropy_cases),
         outputs=("loss",),
         shapes=((),),
+        errstate=("over", "invalid", "divide"),
     ),
     "ch03.numerical_gradient_of_loss": Exercise(
         id="ch03.numerical_gradient_of_loss",
         title="A numerical gradient by centred differences",
         reference=solutions.numerical_gradient_of_loss,
-        make_cases=numerical_gradient_cases,
+        make_cases=with_twin(numerical_gradient_cases),
         outputs=("dW",),
         shapes=(("H", "H"),),
     ),
@@ -171,7 +201,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch03.sgd_momentum_step",
         title="One step of SGD with momentum",
         reference=solutions.sgd_momentum_step,
-        make_cases=sgd_momentum_cases,
+        make_cases=with_twin(sgd_momentum_cases),
         outputs=("new_param", "new_velocity"),
         shapes=(("B", "P"), ("B", "P")),
     ),
@@ -179,7 +209,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch03.rmsprop_step",
         title="One step of RMSProp",
         reference=solutions.rmsprop_step,
-        make_cases=rmsprop_cases,
+        make_cases=with_twin(rmsprop_cases),
         outputs=("new_param", "new_square_avg"),
         shapes=(("B", "P"), ("B", "P")),
     ),
@@ -187,7 +217,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch03.adam_step",
         title="One step of Adam, with bias correction",
         reference=solutions.adam_step,
-        make_cases=adam_cases,
+        make_cases=with_twin(adam_cases),
         outputs=("new_param", "new_m", "new_v"),
         shapes=(("B", "P"), ("B", "P"), ("B", "P")),
     ),

@@ -7,14 +7,15 @@ the cases come from real tanh RNN runs, with recurrent weights both below and
 above one in size, so that the products neither vanish to nothing nor
 overflow. The gradients to clip come from a real BPTT pass on a batch of B
 sequences, scaled up in the later cases to play the part of an explosion.
-``seed`` (0 for ``check``) picks the random values, never the sizes.
+``seed`` (0 for ``check``) picks the values, and the sizes of one
+added case (``seeded_sizes``); ``with_twin`` adds a case with the sizes of another and other values.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from companion.exercises.checking import Case, Exercise
+from companion.exercises.checking import Case, Exercise, seeded_sizes, with_twin
 from companion.scratch.numpy_rnn import rnn_backward, rnn_forward
 from companion.solutions import ch04 as solutions
 
@@ -54,7 +55,7 @@ CLIP_SIZES = [(1, 3, 4, 1.0), (2, 5, 4, 30.0), (3, 2, 5, 1e5)]  # (B, D, H, fact
 def scalar_cases(seed: int = 0) -> list[Case]:
     """Cases of scalar_gradient_through_time, one per entry of SCALAR_SIZES."""
     cases = []
-    for i, (T, B) in enumerate(SCALAR_SIZES):
+    for i, (T, B) in enumerate(seeded_sizes(SCALAR_SIZES, seed)):
         cases.append(Case(f"T={T}, B={B}", _scalar_states(T, B, (seed, i)), {"T+1": T + 1, "B": B}))
     return cases
 
@@ -62,7 +63,7 @@ def scalar_cases(seed: int = 0) -> list[Case]:
 def jacobian_cases(seed: int = 0) -> list[Case]:
     """Cases of rnn_jacobian: the last state of a short run as h_t, and its W_hh."""
     cases = []
-    for i, (B, H, scale) in enumerate(JACOBIAN_SIZES):
+    for i, (B, H, scale) in enumerate(seeded_sizes(JACOBIAN_SIZES, seed, index=2)):
         states = _rnn_states(2, B, H, (seed, i), scale)
         kwargs = {"h_t": states["h"][-1], "W_hh": states["W_hh"]}
         cases.append(Case(f"B={B}, H={H}", kwargs, {"B": B, "H": H}))
@@ -72,7 +73,7 @@ def jacobian_cases(seed: int = 0) -> list[Case]:
 def product_cases(seed: int = 0) -> list[Case]:
     """Cases of jacobian_product, one per entry of PRODUCT_SIZES."""
     cases = []
-    for i, (T, B, H, scale) in enumerate(PRODUCT_SIZES):
+    for i, (T, B, H, scale) in enumerate(seeded_sizes(PRODUCT_SIZES, seed)):
         states = _rnn_states(T, B, H, (seed, i), scale)
         cases.append(Case(f"T={T}, B={B}, H={H}", states, {"T": T, "B": B, "H": H}))
     return cases
@@ -96,7 +97,7 @@ def _global_norm(inputs: dict[str, np.ndarray]) -> float:
 def clip_norm_cases(seed: int = 0) -> list[Case]:
     """Cases of clip_by_global_norm: a norm below max_norm, then two above it (one by far)."""
     cases = []
-    for i, (B, D, H, factor) in enumerate(CLIP_SIZES):
+    for i, (B, D, H, factor) in enumerate(seeded_sizes(CLIP_SIZES, seed)):
         inputs = _clip_inputs(B, D, H, factor, (seed, i))
         norm = _global_norm(inputs)
         max_norm = 1.25 * norm if i == 0 else norm / (4.0 + i)  # first case: nothing to clip
@@ -110,7 +111,7 @@ def clip_norm_cases(seed: int = 0) -> list[Case]:
 def clip_value_cases(seed: int = 0) -> list[Case]:
     """Cases of clip_by_value: a clip value that some entries of each sign exceed."""
     cases = []
-    for i, (B, D, H, factor) in enumerate(CLIP_SIZES):
+    for i, (B, D, H, factor) in enumerate(seeded_sizes(CLIP_SIZES, seed)):
         inputs = _clip_inputs(B, D, H, factor, (seed, i))
         largest = max(float(np.abs(inputs[name]).max()) for name in ("dW_ih", "dW_hh", "db"))
         inputs["clip_value"] = np.float64(float(f"{0.3 * largest:.3g}"))
@@ -126,7 +127,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch04.scalar_gradient_through_time",
         title="The scalar case: dh_T/dh_t for one-unit RNNs",
         reference=solutions.scalar_gradient_through_time,
-        make_cases=scalar_cases,
+        make_cases=with_twin(scalar_cases),
         outputs=("g",),
         shapes=(("T+1", "B"),),
     ),
@@ -134,7 +135,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch04.rnn_jacobian",
         title="One step's Jacobian dh_t/dh_{t-1}",
         reference=solutions.rnn_jacobian,
-        make_cases=jacobian_cases,
+        make_cases=with_twin(jacobian_cases),
         outputs=("J",),
         shapes=(("B", "H", "H"),),
     ),
@@ -142,7 +143,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch04.jacobian_product",
         title="A product of Jacobians and its spectral norm",
         reference=solutions.jacobian_product,
-        make_cases=product_cases,
+        make_cases=with_twin(product_cases),
         outputs=("P", "norms"),
         shapes=(("B", "H", "H"), ("B",)),
     ),
@@ -150,7 +151,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch04.clip_by_global_norm",
         title="Gradient clipping by the global norm",
         reference=solutions.clip_by_global_norm,
-        make_cases=clip_norm_cases,
+        make_cases=with_twin(clip_norm_cases),
         outputs=("dW_ih", "dW_hh", "db"),
         shapes=GRADIENT_SHAPES,
     ),
@@ -158,7 +159,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch04.clip_by_value",
         title="Gradient clipping by value",
         reference=solutions.clip_by_value,
-        make_cases=clip_value_cases,
+        make_cases=with_twin(clip_value_cases),
         outputs=("dW_ih", "dW_hh", "db"),
         shapes=GRADIENT_SHAPES,
     ),

@@ -6,14 +6,15 @@ wrong shape. The weights are large enough that every gate sits well inside
 (0, 1) and varies across units, so swapping two gates, using the wrong
 nonlinearity or moving the GRU's reset gate changes the values far beyond the
 tolerance. Both biases and the previous states are non-zero. ``seed`` (0 for
-``check``) picks the random values, never the sizes.
+``check``) picks the values, and the sizes of one
+added case (``seeded_sizes``); ``with_twin`` adds a case with the sizes of another and other values.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from companion.exercises.checking import Case, Exercise
+from companion.exercises.checking import Case, Exercise, seeded_sizes, with_twin
 from companion.solutions import ch05 as solutions
 
 STEP_SIZES = [(1, 3, 4), (2, 5, 4), (3, 2, 5)]  # (B, D, H)
@@ -39,7 +40,7 @@ def _gated_inputs(B: int, D: int, H: int, gates: int, seed: tuple[int, int], wit
 def sigmoid_cases(seed: int = 0) -> list[Case]:
     """Cases of sigmoid: ordinary inputs, then inputs with entries of +-800 and +-40, then a wide sweep."""
     cases = []
-    for i, (B, H) in enumerate(SIGMOID_SIZES):
+    for i, (B, H) in enumerate(seeded_sizes(SIGMOID_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         x = rng.uniform(-4.0, 4.0, size=(B, H))
         if i == 1:
@@ -57,7 +58,7 @@ def sigmoid_cases(seed: int = 0) -> list[Case]:
 def _step_cases(gates: int, with_cell: bool, seed: int) -> list[Case]:
     """Cases of a gated step with ``gates`` blocks of H rows, one per entry of STEP_SIZES."""
     cases = []
-    for i, (B, D, H) in enumerate(STEP_SIZES):
+    for i, (B, D, H) in enumerate(seeded_sizes(STEP_SIZES, seed)):
         inputs = _gated_inputs(B, D, H, gates, (seed, i), with_cell=with_cell)
         cases.append(Case(f"B={B}, D={D}, H={H}", inputs, {"B": B, "D": D, "H": H}))
     return cases
@@ -76,7 +77,7 @@ def gru_cases(seed: int = 0) -> list[Case]:
 def path_cases(seed: int = 0) -> list[Case]:
     """Cases of cell_gradient_path: forget gates in (0.05, 0.999), one case per entry of PATH_SIZES."""
     cases = []
-    for i, (T, B, H) in enumerate(PATH_SIZES):
+    for i, (T, B, H) in enumerate(seeded_sizes(PATH_SIZES, seed)):
         f = np.random.default_rng((seed, i)).uniform(0.05, 0.999, size=(T, B, H))
         cases.append(Case(f"T={T}, B={B}, H={H}", {"f": f}, {"T+1": T + 1, "B": B, "H": H}))
     return cases
@@ -87,7 +88,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch05.sigmoid",
         title="A sigmoid that never overflows",
         reference=solutions.sigmoid,
-        make_cases=sigmoid_cases,
+        make_cases=with_twin(sigmoid_cases),
         outputs=("s",),
         shapes=(("B", "H"),),
     ),
@@ -95,7 +96,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch05.lstm_step",
         title="One LSTM step (PyTorch layout, gates i, f, g, o)",
         reference=solutions.lstm_step,
-        make_cases=lstm_cases,
+        make_cases=with_twin(lstm_cases),
         outputs=("h_t", "c_t"),
         shapes=(("B", "H"), ("B", "H")),
     ),
@@ -103,7 +104,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch05.gru_step",
         title="One GRU step (PyTorch's reset placement)",
         reference=solutions.gru_step,
-        make_cases=gru_cases,
+        make_cases=with_twin(gru_cases),
         outputs=("h_t",),
         shapes=(("B", "H"),),
     ),
@@ -111,7 +112,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch05.gru_step_cho",
         title="One GRU step (Cho et al.'s reset placement)",
         reference=solutions.gru_step_cho,
-        make_cases=gru_cases,
+        make_cases=with_twin(gru_cases),
         outputs=("h_t",),
         shapes=(("B", "H"),),
     ),
@@ -119,7 +120,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch05.cell_gradient_path",
         title="The cell path: products of forget gates",
         reference=solutions.cell_gradient_path,
-        make_cases=path_cases,
+        make_cases=with_twin(path_cases),
         outputs=("g",),
         shapes=(("T+1", "B", "H"),),
     ),

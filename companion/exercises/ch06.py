@@ -2,8 +2,9 @@
 
 Continuous inputs are float64 from ``np.random.default_rng((seed, i))``;
 symbol indices (paths, targets) are int64 arrays and the blank, lengths and
-beam widths are plain ints. ``seed`` (0 for ``check``) picks the values, never
-the sizes or the structure that a case is there to test: every seed keeps a
+beam widths are plain ints. ``seed`` (0 for ``check``) picks the values and
+the sizes of one added case, never the structure that a case is there to
+test (``with_twin`` adds a case with another's sizes and other values): every seed keeps a
 temperature case with logits large enough to overflow ``exp`` without the max
 subtraction, a CTC target with a repeated label, an empty target, a long input
 that underflows in probability space, and a Markov model in which greedy
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from companion.exercises.checking import Case, Exercise
+from companion.exercises.checking import Case, Exercise, seeded_sizes, with_twin
 from companion.solutions import ch06 as solutions
 
 
@@ -33,9 +34,12 @@ TEMPERATURE_SIZES = [(1, 5, 1.0, 2.0), (3, 4, 0.5, 2.0), (2, 6, 0.1, 100.0), (4,
 def temperature_cases(seed: int = 0) -> list[Case]:
     """Cases of softmax_with_temperature: logits (B, V) and a float64 temperature."""
     cases = []
-    for i, (B, V, temperature, scale) in enumerate(TEMPERATURE_SIZES):
+    for i, (B, V, temperature, scale) in enumerate(seeded_sizes(TEMPERATURE_SIZES, seed)):
         logits = np.random.default_rng((seed, i)).normal(scale=scale, size=(B, V))
+        if i == len(TEMPERATURE_SIZES):  # the seeded case: rows far apart, so one maximum for all rows fails
+            logits += 1000.0 * np.arange(B)[:, None]
         name = f"B={B}, V={V}, temperature={temperature}" + (", large logits" if scale > 10 else "")
+        name += ", rows 1000 apart" if i == len(TEMPERATURE_SIZES) else ""
         kwargs = {"logits": logits, "temperature": np.float64(temperature)}
         cases.append(Case(name, kwargs, {"B": B, "V": V}))
     return cases
@@ -43,13 +47,13 @@ def temperature_cases(seed: int = 0) -> list[Case]:
 
 # --- additive attention ---------------------------------------------------------------
 
-ATTENTION_SIZES = [(3, 1, 4, 2, 5), (5, 2, 3, 4, 6), (4, 3, 2, 5, 7)]  # (T, B, H, E, A)
+ATTENTION_SIZES = [(3, 1, 4, 2, 5), (5, 2, 3, 4, 6), (4, 3, 2, 5, 7), (1, 2, 3, 4, 5)]  # (T, B, H, E, A)
 
 
 def attention_cases(seed: int = 0) -> list[Case]:
     """Cases of additive_attention: a decoder state, time-major encoder states and the parameters."""
     cases = []
-    for i, (T, B, H, E, A) in enumerate(ATTENTION_SIZES):
+    for i, (T, B, H, E, A) in enumerate(seeded_sizes(ATTENTION_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         kwargs = {
             "query": rng.uniform(-1.0, 1.0, size=(B, H)),
@@ -109,13 +113,14 @@ BEAM_SIZES = [
     (5, 4, 3, "random"),
     (6, 6, 4, "greedy trap"),
     (8, 7, 3, "random"),
+    (3, 4, 5, "random"),  # a beam wider than the vocabulary: every prefix of length 1 fits in it
 ]
 
 
 def beam_cases(seed: int = 0) -> list[Case]:
     """Cases of beam_search: a Markov model, a length and a beam width; L is the length."""
     cases = []
-    for i, (V, length, beam_width, kind) in enumerate(BEAM_SIZES):
+    for i, (V, length, beam_width, kind) in enumerate(seeded_sizes(BEAM_SIZES, seed)):
         first, transition = _markov_model(np.random.default_rng((seed, i)), V, kind)
         kwargs = {"log_probs_first": first, "log_transition": transition, "length": length, "beam_width": beam_width}
         cases.append(Case(f"V={V}, length={length}, beam_width={beam_width}", kwargs, {"V": V, "L": length}))
@@ -140,6 +145,9 @@ def collapse_cases(seed: int = 0) -> list[Case]:
         (np.zeros(5, dtype=np.int64), 0),  # only blanks: the empty labelling
         (_runs(rng, 10, 4), 0),
         (np.concatenate([[3, 1, 1, 3, 1], _runs(rng, 6, 4)]).astype(np.int64), 3),  # the blank is the last symbol
+        (np.array([0, 0, 2, 0, 1, 1, 2, 2], dtype=np.int64), 2),  # starts with label 0 while the blank is 2
+        (np.array([3, 1, 3, 3, 0, 1], dtype=np.int64), 1),  # starts with a non-zero label; the blank is 1
+        (rng.integers(0, 4, size=9).astype(np.int64), 0),  # 9 random frames, twinned with other values
     ]
     cases = []
     for path, blank in paths:
@@ -159,6 +167,9 @@ def ctc_cases(seed: int = 0) -> list[Case]:
         (5, 4, [], 0),  # an empty target: the all-blank path
         (9, 5, [1, 3, 3, 0], 4),  # the blank is the last symbol
         (800, 4, None, 0),  # long: the likelihood is far below the smallest float64
+        (6, 4, [0, 3, 0], 2),  # the first label is 0 while the blank is 2
+        (7, 5, [3, 2, 2], 1),  # starts with a non-zero label, has a repeat, and the blank is 1
+        (1, 3, [2], 0),  # one frame: the only path is the label itself
     ]
     cases = []
     for i, (T, V, target, blank) in enumerate(specs):
@@ -178,15 +189,16 @@ EXERCISES: dict[str, Exercise] = {
         id="ch06.softmax_with_temperature",
         title="Softmax with a temperature, without overflow",
         reference=solutions.softmax_with_temperature,
-        make_cases=temperature_cases,
+        make_cases=with_twin(temperature_cases),
         outputs=("probs",),
         shapes=(("B", "V"),),
+        errstate=("over", "invalid", "divide"),
     ),
     "ch06.additive_attention": Exercise(
         id="ch06.additive_attention",
         title="Additive attention",
         reference=solutions.additive_attention,
-        make_cases=attention_cases,
+        make_cases=with_twin(attention_cases),
         outputs=("weights", "context"),
         shapes=(("T", "B"), ("B", "E")),
     ),
@@ -194,7 +206,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch06.beam_search",
         title="Beam search on a Markov model",
         reference=solutions.beam_search,
-        make_cases=beam_cases,
+        make_cases=with_twin(beam_cases),
         outputs=("tokens", "log_prob"),
         shapes=(("L",), ()),
         kinds=("int", "float"),
@@ -203,7 +215,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch06.ctc_collapse",
         title="The CTC collapse: merge repeats, drop blanks",
         reference=solutions.ctc_collapse,
-        make_cases=collapse_cases,
+        make_cases=with_twin(collapse_cases, index=7),
         outputs=("labels",),
         shapes=(("L",),),
         kinds=("int",),
@@ -212,7 +224,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch06.ctc_forward",
         title="The CTC forward algorithm in log space",
         reference=solutions.ctc_forward,
-        make_cases=ctc_cases,
+        make_cases=with_twin(ctc_cases),
         outputs=("nll",),
         shapes=((),),
         tolerance=1e-8,

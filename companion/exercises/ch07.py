@@ -4,7 +4,8 @@ Every case uses float64 inputs from a fixed-seed generator, with the sizes
 D, H and B all different, so that a transposed weight or a sum over the wrong
 axis shows up as a wrong shape rather than passing by coincidence. Both biases
 and the initial state h0 are non-zero, so forgetting one of them changes the
-values. ``seed`` (0 for ``check``) picks the random values, never the sizes.
+values. ``seed`` (0 for ``check``) picks the values, and the sizes of one
+added case (``seeded_sizes``); ``with_twin`` adds a case with the sizes of another and other values.
 Cases go from the smallest (B=1, T=1) to the largest, so the first
 failure reported is the simplest one to reproduce.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from companion.exercises.checking import Case, Exercise, FiniteDifference
+from companion.exercises.checking import Case, Exercise, FiniteDifference, seeded_sizes, with_twin
 from companion.solutions import ch07 as solutions
 
 
@@ -48,7 +49,7 @@ SEQUENCE_SIZES = [(1, 1, 3, 4), (3, 2, 5, 4), (4, 3, 2, 5)]  # (T, B, D, H)
 def step_forward_cases(seed: int = 0) -> list[Case]:
     """Cases of rnn_step_forward, one per entry of STEP_SIZES."""
     cases = []
-    for i, (B, D, H) in enumerate(STEP_SIZES):
+    for i, (B, D, H) in enumerate(seeded_sizes(STEP_SIZES, seed)):
         inputs = _step_inputs(B, D, H, (seed, i))
         cases.append(Case(f"B={B}, D={D}, H={H}", inputs, {"B": B, "D": D, "H": H}))
     return cases
@@ -57,7 +58,7 @@ def step_forward_cases(seed: int = 0) -> list[Case]:
 def step_backward_cases(seed: int = 0) -> list[Case]:
     """Cases of rnn_step_backward: the step's inputs, its output h_t, and an upstream dh_t."""
     cases = []
-    for i, (B, D, H) in enumerate(STEP_SIZES):
+    for i, (B, D, H) in enumerate(seeded_sizes(STEP_SIZES, seed)):
         forward = _step_inputs(B, D, H, (seed, i))
         dh_t = np.random.default_rng((seed, 100 + i)).uniform(-1.0, 1.0, size=(B, H))
         kwargs = {
@@ -75,7 +76,7 @@ def step_backward_cases(seed: int = 0) -> list[Case]:
 def forward_cases(seed: int = 0) -> list[Case]:
     """Cases of rnn_forward, one per entry of SEQUENCE_SIZES."""
     cases = []
-    for i, (T, B, D, H) in enumerate(SEQUENCE_SIZES):
+    for i, (T, B, D, H) in enumerate(seeded_sizes(SEQUENCE_SIZES, seed)):
         inputs = _sequence_inputs(T, B, D, H, (seed, i))
         cases.append(Case(f"T={T}, B={B}, D={D}, H={H}", inputs, {"T": T, "B": B, "D": D, "H": H}))
     return cases
@@ -84,7 +85,7 @@ def forward_cases(seed: int = 0) -> list[Case]:
 def backward_cases(seed: int = 0) -> list[Case]:
     """Cases of rnn_backward: the sequence, all hidden states h, and an upstream dh for each."""
     cases = []
-    for i, (T, B, D, H) in enumerate(SEQUENCE_SIZES):
+    for i, (T, B, D, H) in enumerate(seeded_sizes(SEQUENCE_SIZES, seed)):
         forward = _sequence_inputs(T, B, D, H, (seed, i))
         dh = np.random.default_rng((seed, 100 + i)).uniform(-1.0, 1.0, size=(T, B, H))
         kwargs = {
@@ -105,7 +106,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch07.rnn_step_forward",
         title="One RNN step, forward",
         reference=solutions.rnn_step_forward,
-        make_cases=step_forward_cases,
+        make_cases=with_twin(step_forward_cases),
         outputs=("h_t",),
         shapes=(("B", "H"),),
     ),
@@ -113,7 +114,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch07.rnn_step_backward",
         title="One RNN step, backward",
         reference=solutions.rnn_step_backward,
-        make_cases=step_backward_cases,
+        make_cases=with_twin(step_backward_cases),
         outputs=("dx_t", "dh_prev", "dW_ih", "dW_hh", "db"),
         shapes=(("B", "D"), ("B", "H"), ("H", "D"), ("H", "H"), ("H",)),
         finite_difference=FiniteDifference(
@@ -126,7 +127,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch07.rnn_forward",
         title="A whole sequence, forward",
         reference=solutions.rnn_forward,
-        make_cases=forward_cases,
+        make_cases=with_twin(forward_cases),
         outputs=("h",),
         shapes=(("T", "B", "H"),),
     ),
@@ -134,7 +135,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch07.rnn_backward",
         title="Backpropagation through time",
         reference=solutions.rnn_backward,
-        make_cases=backward_cases,
+        make_cases=with_twin(backward_cases),
         outputs=("dx", "dh0", "dW_ih", "dW_hh", "db"),
         shapes=(("T", "B", "D"), ("B", "H"), ("H", "D"), ("H", "H"), ("H",)),
         finite_difference=FiniteDifference(

@@ -5,7 +5,8 @@ T, B, D and H all different (and so 3H and 4H different from D), so that a
 transposed weight or a sum over the wrong axis shows up as a wrong shape
 rather than passing by coincidence. Both biases, the initial states and the
 incoming cell gradient are non-zero, so forgetting one of them changes the
-values. ``seed`` (0 for ``check``) picks the random values, never the sizes.
+values. ``seed`` (0 for ``check``) picks the values, and the sizes of one
+added case (``seeded_sizes``); ``with_twin`` adds a case with the sizes of another and other values.
 Cases go from the smallest (B=1, T=1) to the largest, so the first failure
 reported is the simplest one to reproduce.
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from companion.exercises.checking import Case, Exercise
+from companion.exercises.checking import Case, Exercise, seeded_sizes, with_twin
 from companion.solutions import ch08 as solutions
 
 STEP_SIZES = [(1, 3, 4), (2, 5, 4), (3, 2, 5)]  # (B, D, H)
@@ -80,14 +81,14 @@ def lstm_step_forward_cases(seed: int = 0) -> list[Case]:
     """Cases of lstm_step_forward, one per entry of STEP_SIZES."""
     return [
         Case(f"B={B}, D={D}, H={H}", _lstm_step_inputs(B, D, H, (seed, i)), _step_dims(B, D, H))
-        for i, (B, D, H) in enumerate(STEP_SIZES)
+        for i, (B, D, H) in enumerate(seeded_sizes(STEP_SIZES, seed))
     ]
 
 
 def lstm_step_stacked_cases(seed: int = 0) -> list[Case]:
     """Cases of lstm_step_stacked: the step's inputs and one stacked matrix (1 + D + H, 4H)."""
     cases = []
-    for i, (B, D, H) in enumerate(STEP_SIZES):
+    for i, (B, D, H) in enumerate(seeded_sizes(STEP_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         kwargs = {
             "x_t": rng.uniform(-1.0, 1.0, size=(B, D)),
@@ -102,7 +103,7 @@ def lstm_step_stacked_cases(seed: int = 0) -> list[Case]:
 def lstm_step_backward_cases(seed: int = 0) -> list[Case]:
     """Cases of lstm_step_backward: the step's inputs and the upstream dh_t and dc_t."""
     cases = []
-    for i, (B, D, H) in enumerate(STEP_SIZES):
+    for i, (B, D, H) in enumerate(seeded_sizes(STEP_SIZES, seed)):
         forward = _lstm_step_inputs(B, D, H, (seed, i))
         rng = np.random.default_rng((seed, 100 + i))
         kwargs = {
@@ -117,7 +118,7 @@ def lstm_step_backward_cases(seed: int = 0) -> list[Case]:
 def lstm_forward_cases(seed: int = 0) -> list[Case]:
     """Cases of lstm_forward, one per entry of SEQUENCE_SIZES."""
     cases = []
-    for i, (T, B, D, H) in enumerate(SEQUENCE_SIZES):
+    for i, (T, B, D, H) in enumerate(seeded_sizes(SEQUENCE_SIZES, seed)):
         inputs = _lstm_sequence_inputs(T, B, D, H, (seed, i))
         cases.append(Case(f"T={T}, B={B}, D={D}, H={H}", inputs, {"T": T, **_step_dims(B, D, H)}))
     return cases
@@ -126,7 +127,7 @@ def lstm_forward_cases(seed: int = 0) -> list[Case]:
 def lstm_backward_cases(seed: int = 0) -> list[Case]:
     """Cases of lstm_backward: the sequence's inputs and an upstream dh for every hidden state."""
     cases = []
-    for i, (T, B, D, H) in enumerate(SEQUENCE_SIZES):
+    for i, (T, B, D, H) in enumerate(seeded_sizes(SEQUENCE_SIZES, seed)):
         forward = _lstm_sequence_inputs(T, B, D, H, (seed, i))
         dh = np.random.default_rng((seed, 100 + i)).uniform(-1.0, 1.0, size=(T, B, H))
         dims = {"T": T, **_step_dims(B, D, H)}
@@ -138,26 +139,42 @@ def gru_step_forward_cases(seed: int = 0) -> list[Case]:
     """Cases of gru_step_forward, one per entry of STEP_SIZES."""
     return [
         Case(f"B={B}, D={D}, H={H}", _gru_step_inputs(B, D, H, (seed, i)), _step_dims(B, D, H))
-        for i, (B, D, H) in enumerate(STEP_SIZES)
+        for i, (B, D, H) in enumerate(seeded_sizes(STEP_SIZES, seed))
     ]
 
 
 def gru_step_backward_cases(seed: int = 0) -> list[Case]:
     """Cases of gru_step_backward: the step's inputs and an upstream dh_t."""
     cases = []
-    for i, (B, D, H) in enumerate(STEP_SIZES):
+    for i, (B, D, H) in enumerate(seeded_sizes(STEP_SIZES, seed)):
         forward = _gru_step_inputs(B, D, H, (seed, i))
         dh_t = np.random.default_rng((seed, 100 + i)).uniform(-1.0, 1.0, size=(B, H))
         cases.append(Case(f"B={B}, D={D}, H={H}", {"dh_t": dh_t, **forward}, _step_dims(B, D, H), forward))
     return cases
 
 
+def gru_backward_cases(seed: int = 0) -> list[Case]:
+    """Cases of gru_backward: the sequence's inputs and an upstream dh for every hidden state."""
+    cases = []
+    for i, (T, B, D, H) in enumerate(seeded_sizes(SEQUENCE_SIZES, seed)):
+        rng = np.random.default_rng((seed, i))
+        forward = {"x": rng.uniform(-1.0, 1.0, size=(T, B, D)), "h0": rng.uniform(-0.8, 0.8, size=(B, H)),
+                   **_weights(rng, 3, D, H)}
+        dh = np.random.default_rng((seed, 100 + i)).uniform(-1.0, 1.0, size=(T, B, H))
+        dims = {"T": T, **_step_dims(B, D, H)}
+        cases.append(Case(f"T={T}, B={B}, D={D}, H={H}", {"dh": dh, **forward}, dims, forward))
+    return cases
+
+
+LSTM_BLOCKS = (("dW_ih", "ifgo", 0), ("dW_hh", "ifgo", 0), ("db", "ifgo", 0))
+GRU_BLOCKS = (("dW_ih", "rzn", 0), ("dW_hh", "rzn", 0), ("db_ih", "rzn", 0), ("db_hh", "rzn", 0))
+
 EXERCISES: dict[str, Exercise] = {
     "ch08.lstm_step_forward": Exercise(
         id="ch08.lstm_step_forward",
         title="One LSTM step, forward, with fused gates",
         reference=solutions.lstm_step_forward,
-        make_cases=lstm_step_forward_cases,
+        make_cases=with_twin(lstm_step_forward_cases),
         outputs=("h_t", "c_t"),
         shapes=(("B", "H"), ("B", "H")),
     ),
@@ -165,7 +182,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch08.lstm_step_stacked",
         title="One LSTM step from a stacked (1 + D + H, 4H) matrix, gates i, f, o, g",
         reference=solutions.lstm_step_stacked,
-        make_cases=lstm_step_stacked_cases,
+        make_cases=with_twin(lstm_step_stacked_cases),
         outputs=("h_t", "c_t"),
         shapes=(("B", "H"), ("B", "H")),
     ),
@@ -173,15 +190,16 @@ EXERCISES: dict[str, Exercise] = {
         id="ch08.lstm_step_backward",
         title="One LSTM step, backward",
         reference=solutions.lstm_step_backward,
-        make_cases=lstm_step_backward_cases,
+        make_cases=with_twin(lstm_step_backward_cases),
         outputs=("dx_t", "dh_prev", "dc_prev", "dW_ih", "dW_hh", "db"),
         shapes=(("B", "D"), ("B", "H"), ("B", "H"), ("4H", "D"), ("4H", "H"), ("4H",)),
+        blocks=LSTM_BLOCKS,
     ),
     "ch08.lstm_forward": Exercise(
         id="ch08.lstm_forward",
         title="An LSTM over a whole sequence, forward",
         reference=solutions.lstm_forward,
-        make_cases=lstm_forward_cases,
+        make_cases=with_twin(lstm_forward_cases),
         outputs=("h", "c_T"),
         shapes=(("T", "B", "H"), ("B", "H")),
     ),
@@ -189,15 +207,16 @@ EXERCISES: dict[str, Exercise] = {
         id="ch08.lstm_backward",
         title="Backpropagation through time for the LSTM",
         reference=solutions.lstm_backward,
-        make_cases=lstm_backward_cases,
+        make_cases=with_twin(lstm_backward_cases),
         outputs=("dx", "dh0", "dc0", "dW_ih", "dW_hh", "db"),
         shapes=(("T", "B", "D"), ("B", "H"), ("B", "H"), ("4H", "D"), ("4H", "H"), ("4H",)),
+        blocks=LSTM_BLOCKS,
     ),
     "ch08.gru_step_forward": Exercise(
         id="ch08.gru_step_forward",
         title="One GRU step, forward, with PyTorch's reset placement",
         reference=solutions.gru_step_forward,
-        make_cases=gru_step_forward_cases,
+        make_cases=with_twin(gru_step_forward_cases),
         outputs=("h_t",),
         shapes=(("B", "H"),),
     ),
@@ -205,8 +224,18 @@ EXERCISES: dict[str, Exercise] = {
         id="ch08.gru_step_backward",
         title="One GRU step, backward",
         reference=solutions.gru_step_backward,
-        make_cases=gru_step_backward_cases,
+        make_cases=with_twin(gru_step_backward_cases),
         outputs=("dx_t", "dh_prev", "dW_ih", "dW_hh", "db_ih", "db_hh"),
         shapes=(("B", "D"), ("B", "H"), ("3H", "D"), ("3H", "H"), ("3H",), ("3H",)),
+        blocks=GRU_BLOCKS,
+    ),
+    "ch08.gru_backward": Exercise(
+        id="ch08.gru_backward",
+        title="Backpropagation through time for the GRU",
+        reference=solutions.gru_backward,
+        make_cases=with_twin(gru_backward_cases),
+        outputs=("dx", "dh0", "dW_ih", "dW_hh", "db_ih", "db_hh"),
+        shapes=(("T", "B", "D"), ("B", "H"), ("3H", "D"), ("3H", "H"), ("3H",), ("3H",)),
+        blocks=GRU_BLOCKS,
     ),
 }

@@ -6,7 +6,8 @@ transposed weight or a layer fed the wrong input shows up as a wrong shape
 rather than passing by coincidence. Every sequence has T >= 2, so that
 running a direction the wrong way round changes the values, and initial
 states are non-zero where the function takes one. ``seed`` (0 for ``check``)
-picks the values, never the sizes. Cases go from the smallest (B=1) to the
+picks the values, and the sizes of one
+added case (``seeded_sizes``); ``with_twin`` adds a case with the sizes of another and other values. Cases go from the smallest (B=1) to the
 largest, so the first failure reported is the simplest one to reproduce.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from companion.exercises.checking import Case, Exercise, FiniteDifference
+from companion.exercises.checking import Case, Exercise, FiniteDifference, seeded_sizes, with_twin
 from companion.solutions import ch10 as solutions
 
 
@@ -37,7 +38,7 @@ def _reverse_inputs(T: int, B: int, D: int, H: int, seed: tuple[int, int]) -> di
 def reverse_forward_cases(seed: int = 0) -> list[Case]:
     """Cases of reverse_rnn_forward, one per entry of REVERSE_SIZES."""
     cases = []
-    for i, (T, B, D, H) in enumerate(REVERSE_SIZES):
+    for i, (T, B, D, H) in enumerate(seeded_sizes(REVERSE_SIZES, seed)):
         inputs = _reverse_inputs(T, B, D, H, (seed, i))
         cases.append(Case(f"T={T}, B={B}, D={D}, H={H}", inputs, {"T": T, "B": B, "D": D, "H": H}))
     return cases
@@ -46,7 +47,7 @@ def reverse_forward_cases(seed: int = 0) -> list[Case]:
 def reverse_backward_cases(seed: int = 0) -> list[Case]:
     """Cases of reverse_rnn_backward: the sequence, the states h, and an upstream gradient for each."""
     cases = []
-    for i, (T, B, D, H) in enumerate(REVERSE_SIZES):
+    for i, (T, B, D, H) in enumerate(seeded_sizes(REVERSE_SIZES, seed)):
         forward = _reverse_inputs(T, B, D, H, (seed, i))
         dh = np.random.default_rng((seed, 100 + i)).uniform(-1.0, 1.0, size=(T, B, H))
         kwargs = {
@@ -64,7 +65,7 @@ def reverse_backward_cases(seed: int = 0) -> list[Case]:
 def bidirectional_cases(seed: int = 0) -> list[Case]:
     """Cases of bidirectional_forward: a sequence and the weights of both directions."""
     cases = []
-    for i, (T, B, D, H) in enumerate(REVERSE_SIZES):
+    for i, (T, B, D, H) in enumerate(seeded_sizes(REVERSE_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         x = rng.uniform(-1.0, 1.0, size=(T, B, D))
         W_ih_f, W_hh_f, b_f = _cell(rng, D, H)
@@ -80,7 +81,7 @@ STACKED_SIZES = [(2, 1, 3, 4, 5), (3, 2, 5, 4, 6), (4, 3, 2, 6, 5)]  # (T, B, D,
 def stacked_cases(seed: int = 0) -> list[Case]:
     """Cases of stacked_forward: a sequence and the weights of two layers of different sizes."""
     cases = []
-    for i, (T, B, D, H1, H2) in enumerate(STACKED_SIZES):
+    for i, (T, B, D, H1, H2) in enumerate(seeded_sizes(STACKED_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         x = rng.uniform(-1.0, 1.0, size=(T, B, D))
         W_ih_1, W_hh_1, b_1 = _cell(rng, D, H1)
@@ -97,7 +98,7 @@ LOGITS_SIZES = [(2, 1, 3, 4), (3, 2, 4, 5), (5, 3, 2, 6)]  # (T, B, H, C)
 def logits_cases(seed: int = 0) -> list[Case]:
     """Cases of many_to_one_logits: bidirectional outputs (T, B, 2H) and a linear layer."""
     cases = []
-    for i, (T, B, H, C) in enumerate(LOGITS_SIZES):
+    for i, (T, B, H, C) in enumerate(seeded_sizes(LOGITS_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         kwargs = {
             "outputs": rng.uniform(-1.0, 1.0, size=(T, B, 2 * H)),
@@ -113,7 +114,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch10.reverse_rnn_forward",
         title="The backward direction, forward pass",
         reference=solutions.reverse_rnn_forward,
-        make_cases=reverse_forward_cases,
+        make_cases=with_twin(reverse_forward_cases),
         outputs=("h",),
         shapes=(("T", "B", "H"),),
     ),
@@ -121,7 +122,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch10.reverse_rnn_backward",
         title="The backward direction, backpropagation through time",
         reference=solutions.reverse_rnn_backward,
-        make_cases=reverse_backward_cases,
+        make_cases=with_twin(reverse_backward_cases),
         outputs=("dx", "dh0", "dW_ih", "dW_hh", "db"),
         shapes=(("T", "B", "D"), ("B", "H"), ("H", "D"), ("H", "H"), ("H",)),
         finite_difference=FiniteDifference(
@@ -134,7 +135,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch10.bidirectional_forward",
         title="A bidirectional layer",
         reference=solutions.bidirectional_forward,
-        make_cases=bidirectional_cases,
+        make_cases=with_twin(bidirectional_cases),
         outputs=("outputs",),
         shapes=(("T", "B", "2H"),),
     ),
@@ -142,7 +143,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch10.stacked_forward",
         title="Two stacked layers",
         reference=solutions.stacked_forward,
-        make_cases=stacked_cases,
+        make_cases=with_twin(stacked_cases),
         outputs=("h2",),
         shapes=(("T", "B", "H2"),),
     ),
@@ -150,7 +151,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch10.many_to_one_logits",
         title="Class scores from both directions' final states",
         reference=solutions.many_to_one_logits,
-        make_cases=logits_cases,
+        make_cases=with_twin(logits_cases),
         outputs=("logits",),
         shapes=(("B", "C"),),
     ),

@@ -207,3 +207,45 @@ def gru_step_backward(dh_t, x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
     db_ih = d_xw.sum(axis=0)
     db_hh = d_hw.sum(axis=0)
     return dx_t, dh_prev, dW_ih, dW_hh, db_ih, db_hh
+
+
+def gru_backward(dh, x, h0, W_ih, W_hh, b_ih, b_hh):
+    """Backpropagation through time for a GRU (PyTorch's equations, gate order r, z, n).
+
+    dh: (T, B, H), the gradient of the loss with respect to each hidden state
+    directly (not through later steps). x: (T, B, D); h0: (B, H); W_ih: (3H, D);
+    W_hh: (3H, H); b_ih, b_hh: (3H,). The forward pass is rerun to build the cache.
+    Returns (dx, dh0, dW_ih, dW_hh, db_ih, db_hh) with shapes
+    (T, B, D), (B, H), (3H, D), (3H, H), (3H,), (3H,).
+    """
+    T = x.shape[0]
+    H = h0.shape[1]
+    hs, cache = [h0], []
+    for t in range(T):
+        xw = x[t] @ W_ih.T + b_ih
+        hw = hs[t] @ W_hh.T + b_hh
+        r = 1 / (1 + np.exp(-(xw[:, :H] + hw[:, :H])))
+        z = 1 / (1 + np.exp(-(xw[:, H : 2 * H] + hw[:, H : 2 * H])))
+        hn = hw[:, 2 * H :]
+        n = np.tanh(xw[:, 2 * H :] + r * hn)
+        hs.append((1 - z) * n + z * hs[t])
+        cache.append((r, z, n, hn))
+    dx = np.zeros_like(x)
+    dW_ih, dW_hh = np.zeros_like(W_ih), np.zeros_like(W_hh)
+    db_ih, db_hh = np.zeros(3 * H), np.zeros(3 * H)
+    dh_next = np.zeros_like(h0)  # gradient reaching h_t from step t + 1
+    for t in reversed(range(T)):
+        r, z, n, hn = cache[t]
+        dh_t = dh[t] + dh_next
+        da_n = dh_t * (1 - z) * (1 - n**2)
+        da_z = dh_t * (hs[t] - n) * z * (1 - z)
+        da_r = da_n * hn * r * (1 - r)
+        d_xw = np.concatenate([da_r, da_z, da_n], axis=1)
+        d_hw = np.concatenate([da_r, da_z, da_n * r], axis=1)
+        dx[t] = d_xw @ W_ih
+        dh_next = dh_t * z + d_hw @ W_hh
+        dW_ih += d_xw.T @ x[t]
+        dW_hh += d_hw.T @ hs[t]
+        db_ih += d_xw.sum(axis=0)
+        db_hh += d_hw.sum(axis=0)
+    return dx, dh_next, dW_ih, dW_hh, db_ih, db_hh
