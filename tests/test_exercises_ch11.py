@@ -154,7 +154,10 @@ def test_fused_not_transposed_gives_shape_message():
 
 def test_fused_rows_split_at_H_gives_shape_message():
     message = message_of("ch11.fused_to_torch_lstm", fused_rows_split_the_wrong_way)
-    assert message == 'ch11.fused_to_torch_lstm: W_ih has shape (4, 1) in case "D=2, H=1"; expected (4H, D) = (4, 2).'
+    assert message == (
+        'ch11.fused_to_torch_lstm: W_ih has shape (4, 1) in case "D=2, H=1"; expected (4H, D) = (4, 2). '
+        "It has the shape of W_hh: are W_ih and W_hh swapped? Return (W_ih, W_hh, bias)."
+    )
 
 
 def test_fused_with_f_and_o_swapped_is_wrong():

@@ -237,7 +237,8 @@ def test_bucket_returning_lengths_instead_of_indices_is_wrong():
     message = message_of("ch12.bucket_batches", bucket_sorted_lengths)
     assert message == (
         'ch12.bucket_batches: order is wrong in case "N=1, batch_size=1", first at index (0,): '
-        "yours 4, expected 0 (full: yours [4], expected [0])."
+        "yours 4, expected 0 (full: yours [4], expected [0]).\n"
+        "    Outputs in this case: order wrong, padded right."
     )
 
 
