@@ -320,7 +320,10 @@ def grade_student(exercises: list[Exercise], plans: dict[str, list[dict]], cases
         for exercise in planned:
             task = sandbox.add_task(job)
             spec = {"function": exercise.id.split(".", 1)[1], "cells": plans[exercise.id],
-                    "cases": _write_inputs(cases[exercise.id], task)}
+                    "cases": _write_inputs(cases[exercise.id], task),
+                    # the same contract as check(): these floating-point errors raise, and
+                    # arguments outside in_place must come back unchanged
+                    "errstate": list(exercise.errstate), "in_place": list(exercise.in_place)}
             (task / "job.json").write_text(json.dumps(spec), encoding="utf-8")
             tasks.append(task)
         exits = sandbox.run(job, limits)

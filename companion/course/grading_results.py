@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from companion.exercises.checking import Raised
+from companion.exercises.checking import Modified, Raised
 
 MAX_MANIFEST_BYTES = 2**20
 MAX_TEXT = 2000
@@ -139,7 +139,16 @@ def read_manifest(out: Path, n_cases: int, output_bytes: int) -> dict:
         for case in cases:
             if not isinstance(case, dict):
                 raise Malformed("a case result is not described")
-            results.append(decode_raised(case["raised"]) if "raised" in case else decode(case.get("value"), out, budget))
+            if "raised" in case:
+                results.append(decode_raised(case["raised"]))
+                continue
+            outputs = decode(case.get("value"), out, budget)
+            modified = case.get("modified")
+            if modified:  # the worker saw arguments change that the exercise says to leave alone
+                if not isinstance(modified, list) or not all(isinstance(name, str) for name in modified):
+                    raise Malformed("a case result names changed arguments oddly")
+                outputs = Modified(tuple(clean(name, 80) for name in modified[:20]), outputs)
+            results.append(outputs)
         decoded["cases"] = results
     return decoded
 

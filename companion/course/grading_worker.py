@@ -498,25 +498,59 @@ def encode(value: object, out_dir: str, prefix: str, depth: int = 0) -> dict:
     return {"t": "other", "module": _text(kind.__module__)[:200], "qualname": _text(kind.__qualname__)[:200]}
 
 
-def run_cases(fn, cases: list[dict], job_dir: str, out_dir: str) -> list[dict]:
-    """Call ``fn`` on each case's inputs; one result per case: what it returned, or what it raised."""
+def _changed_arguments(np, before: dict, after: dict, allowed) -> list[str]:
+    """Names of the arguments whose value after the call differs from a fresh copy of the input."""
+    changed = []
+    for name, original in before.items():
+        if name in allowed:
+            continue
+        value = after[name]
+        if isinstance(original, np.ndarray):
+            same = (isinstance(value, np.ndarray) and value.shape == original.shape and value.dtype == original.dtype
+                    and bool(np.array_equal(value, original, equal_nan=original.dtype.kind in "fc")))
+        else:
+            try:
+                same = type(value) is type(original) and bool(value == original)
+            except Exception:  # noqa: BLE001 (a value whose comparison fails counts as changed)
+                same = False
+        if not same:
+            changed.append(name)
+    return changed
+
+
+def run_cases(fn, cases: list[dict], job_dir: str, out_dir: str, errstate=("over", "invalid"),
+              in_place=()) -> list[dict]:
+    """Call ``fn`` on each case's inputs; one result per case: what it returned, or what it raised.
+
+    As ``check`` does: the call runs under ``np.errstate`` raising ``errstate``,
+    and an argument not in ``in_place`` that the call changed is reported.
+    """
     import numpy as np
 
     filename = getattr(getattr(fn, "__code__", None), "co_filename", "")
     results = []
     for i, case in enumerate(cases):
-        kwargs = {name: np.load(os.path.join(job_dir, path), allow_pickle=False) for name, path in case["arrays"].items()}
-        kwargs.update(case["values"])
+        def load():
+            kwargs = {name: np.load(os.path.join(job_dir, path), allow_pickle=False)
+                      for name, path in case["arrays"].items()}
+            kwargs.update(case["values"])
+            return kwargs
+        kwargs, before = load(), load()
         try:
-            value = fn(**kwargs)
+            with np.errstate(**{category: "raise" for category in errstate}):
+                value = fn(**kwargs)
         except BaseException as error:
             results.append({"raised": _raised(error, filename)})
             continue
+        changed = _changed_arguments(np, before, kwargs, in_place)
         try:
-            results.append({"value": encode(value, out_dir, f"c{i}")})
+            result = {"value": encode(value, out_dir, f"c{i}")}
         except BaseException as error:  # an object that fails while being saved
-            results.append({"value": {"t": "other", "module": "builtins", "qualname": _text(type(value).__name__)[:200]},
-                            "note": _text(error)})
+            result = {"value": {"t": "other", "module": "builtins", "qualname": _text(type(value).__name__)[:200]},
+                      "note": _text(error)}
+        if changed:
+            result["modified"] = changed
+        results.append(result)
     return results
 
 
@@ -602,7 +636,8 @@ def run_task(task_dir: str, job: dict, readable: list[str], drop_to: int | None,
         fn = namespace.get(task["function"])
         manifest = {"cell_error": cell_error, "defined": callable(fn)}
         if callable(fn):
-            manifest["cases"] = run_cases(fn, task["cases"], task_dir, out_dir)
+            manifest["cases"] = run_cases(fn, task["cases"], task_dir, out_dir,
+                                          task.get("errstate", ("over", "invalid")), task.get("in_place", ()))
     with open(os.path.join(out_dir, "manifest.json"), "w", encoding="utf-8") as file:
         json.dump(manifest, file)
     os._exit(0)  # no atexit handlers: the student's code may have registered some
