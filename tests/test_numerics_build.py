@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
-
-import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
 import numerics_build  # noqa: E402
@@ -49,9 +48,10 @@ def test_the_config_has_only_absolute_paths_and_the_execution_cache_on():
 
 def test_compare_lines_up_the_glued_numbers_of_two_builds(tmp_path):
     for build, value in (("a", "2.05"), ("b", "2.04")):
-        glued = nbformat.v4.new_output("display_data", data={"text/plain": value},
-                                       metadata={"scrapbook": {"name": "bpc", "mime_prefix": ""}})
-        cell = nbformat.v4.new_code_cell("glue('bpc', ...)", outputs=[glued])
-        (tmp_path / build).mkdir()
-        nbformat.write(nbformat.v4.new_notebook(cells=[cell]), tmp_path / build / "ch09.ipynb")
-    assert numerics_build.compare(tmp_path / "a", tmp_path / "b") == [("ch09", "bpc", "2.05", "2.04")]
+        record = {"bpc": {"output_type": "display_data", "data": {"text/plain": value},
+                          "metadata": {"scrapbook": {"name": "bpc", "mime_prefix": ""}}}}
+        (tmp_path / build / "book").mkdir(parents=True)
+        (tmp_path / build / "book" / "ch09.glue.json").write_text(json.dumps(record))
+    (tmp_path / "b" / "book" / "ch10.glue.json").write_text(json.dumps({"acc": {"data": {"text/plain": "'96%'"}}}))
+    assert numerics_build.compare(tmp_path / "a", tmp_path / "b") == [("ch09", "bpc", "2.05", "2.04"),
+                                                                      ("ch10", "acc", "-", "'96%'")]

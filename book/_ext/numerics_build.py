@@ -112,20 +112,14 @@ def build(toc: Path, out: Path, strict: bool = True) -> int:
 
 
 def glued_values(executed: Path) -> dict[str, dict[str, str]]:
-    """Every ``glue`` value in the executed notebooks under ``executed``: {page: {name: text}}."""
-    import nbformat
-
+    """Every ``glue`` value myst-nb recorded under ``executed`` (its ``*.glue.json`` files): {page: {name: text}}."""
     pages = {}
-    for path in sorted(executed.rglob("*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
-        values = {}
-        for cell in notebook.cells:
-            for output in cell.get("outputs", []):
-                name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-                if name is not None:
-                    values[name] = output.get("data", {}).get("text/plain", "")
+    for path in sorted(executed.rglob("*.glue.json")):
+        records = json.loads(path.read_text(encoding="utf-8"))
+        values = {name: next((text for mime, text in record.get("data", {}).items() if mime.endswith("text/plain")), "")
+                  for name, record in records.items()}
         if values:
-            pages[path.stem] = values
+            pages[path.name.removesuffix(".glue.json")] = values
     return pages
 
 
