@@ -1,7 +1,9 @@
 # Two commands set everything up on a fresh machine:
 #   make book   build the HTML book into _build/html (the main job)
-#   make test   run every test: unit tests, the strict book build, the solved
-#               exercise notebooks under nbval, and the browser checks
+#   make test   run every test: unit tests, the strict book build, the book
+#               executed again under other floating-point settings, spelling,
+#               lint and links, the solved exercise notebooks under nbval, and
+#               the browser checks
 # Both create .venv from requirements.lock when it is missing or out of date;
 # a second run installs nothing.
 
@@ -21,12 +23,14 @@ JB_STRICT := -W -n --keep-going
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help book book-student test test-unit test-book test-notebooks test-browser lab clean lock preview bench
+.PHONY: help book book-student test test-unit test-book test-numerics test-hygiene test-notebooks test-browser lab clean lock preview bench
 
 help:
 	@echo "make book    build the HTML book into _build/html"
 	@echo "make book-student   the book without solutions, into _build/student/_build/html"
-	@echo "make test    run every test (unit, strict book build, notebooks, browser)"
+	@echo "make test    run every test (unit, strict book build, numerics, hygiene, notebooks, browser)"
+	@echo "make test-numerics  execute the book again under other floating-point settings"
+	@echo "make test-hygiene   spelling, lint, and the links of both built editions"
 	@echo "make lab     open JupyterLab on exercises/"
 	@echo "make clean   remove _build (the execution cache too)"
 	@echo "make preview CHAPTER=book/ch07_vanilla_rnn.md   build one chapter quickly"
@@ -56,12 +60,26 @@ book: $(INSTALLED) $(MATHJAX)
 book-student: $(INSTALLED) $(MATHJAX)
 	$(PY) book/_ext/student_edition.py
 
-test: test-unit test-book test-notebooks test-browser
+test: test-unit test-book test-numerics test-hygiene test-notebooks test-browser
 
 test-unit: $(INSTALLED)
 	$(PY) -m pytest tests -q --ignore=tests/browser
 
 test-book: book
+
+# The whole book executed a second time, strictly, with its own cache and
+# output folder (_build/numerics), under other floating-point settings:
+# OpenBLAS's Sandybridge kernels, PyTorch's non-vectorised kernels, MKL's
+# compatible path, one thread. A claim that holds only on one machine fails here.
+test-numerics: $(INSTALLED) $(MATHJAX)
+	$(PY) book/_ext/numerics_build.py
+
+# Spelling (codespell), lint (ruff; rules in pyproject.toml), and every
+# internal link and #anchor of both built editions, offline.
+test-hygiene: $(INSTALLED) book book-student
+	$(VENV)/bin/codespell book companion exercises README.md
+	$(VENV)/bin/ruff check .
+	$(PY) -m companion.course.links _build/html _build/student/_build/html
 
 test-notebooks: $(INSTALLED)
 	rm -rf _build/solved

@@ -191,7 +191,7 @@ def test_path_in_forward_order_is_wrong():
 def test_lstm_step_matches_torch_lstm_cell_and_numpy_rnn():
     for case in get_exercise("ch05.lstm_step").make_cases():
         kw = case.kwargs
-        B, D, H = case.dims["B"], case.dims["D"], case.dims["H"]
+        D, H = case.dims["D"], case.dims["H"]
         cell = torch.nn.LSTMCell(D, H, dtype=torch.float64)
         with torch.no_grad():
             for name, value in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), ("W_ih", "W_hh", "b_ih", "b_hh")):

@@ -29,20 +29,27 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def student_config(root: Path = ROOT) -> dict:
-    """``_config.yml`` with solutions hidden and every path made absolute (a --config file's paths are relative to it)."""
+def portable_config(root: Path = ROOT) -> dict:
+    """``_config.yml`` with every path made absolute, so it works from another folder (a --config file's paths are relative to it)."""
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     sphinx = config.setdefault("sphinx", {})
-    extensions = {name: str(root / path) for name, path in (sphinx.get("local_extensions") or {}).items()}
-    extensions["hide_gated_solutions"] = str(root / "book" / "_ext")
-    sphinx["local_extensions"] = extensions
+    sphinx["local_extensions"] = {name: str(root / path) for name, path in (sphinx.get("local_extensions") or {}).items()}
     settings = sphinx.setdefault("config", {})
+    settings["html_static_path"] = [str(root / path) for path in settings.get("html_static_path", [])]
+    config["bibtex_bibfiles"] = [str(root / path) for path in config.get("bibtex_bibfiles", [])]
+    return config
+
+
+def student_config(root: Path = ROOT) -> dict:
+    """``_config.yml`` with solutions hidden and every path made absolute."""
+    config = portable_config(root)
+    sphinx = config["sphinx"]
+    sphinx["local_extensions"]["hide_gated_solutions"] = str(root / "book" / "_ext")
+    settings = sphinx["config"]
     settings["hide_solutions"] = True
     settings["html_copy_source"] = False
     settings["html_show_sourcelink"] = False
-    settings["html_static_path"] = [str(root / path) for path in settings.get("html_static_path", [])]
     settings.setdefault("html_theme_options", {})["use_download_button"] = False
-    config["bibtex_bibfiles"] = [str(root / path) for path in config.get("bibtex_bibfiles", [])]
     html = config.setdefault("html", {})
     html["extra_footer"] = (html.get("extra_footer", "") + " Student edition: the solutions are left out.").strip()
     return config

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -98,8 +99,8 @@ def limit_threads(threads: int | None) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def best_time(fn: Callable[[], object], repeats: int) -> float:
-    """The shortest of ``repeats`` timed calls of ``fn``, in seconds, after one untimed warm-up call."""
+def run_times(fn: Callable[[], object], repeats: int) -> list[float]:
+    """The times in seconds of ``repeats`` calls of ``fn``, after one untimed warm-up call."""
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1; got {repeats}")
     fn()
@@ -108,7 +109,17 @@ def best_time(fn: Callable[[], object], repeats: int) -> float:
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return times
+
+
+def best_time(fn: Callable[[], object], repeats: int) -> float:
+    """The shortest of ``repeats`` timed calls of ``fn``, in seconds, after one untimed warm-up call."""
+    return min(run_times(fn, repeats))
+
+
+def median_time(fn: Callable[[], object], repeats: int) -> float:
+    """The median of ``repeats`` timed calls of ``fn``, in seconds: steadier than the best on a shared machine."""
+    return statistics.median(run_times(fn, repeats))
 
 
 def make_problem(shape: Shape, dtype=np.float32, seed: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
@@ -229,24 +240,24 @@ def torch_runner(shape: Shape, backward: bool, dtype=np.float32) -> Callable[[],
     return both if backward else forward
 
 
-def time_numpy(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32) -> float:
-    """Best time in seconds of the batched NumPy LSTM on ``shape``: forward, or forward + backward."""
-    return best_time(numpy_runner(shape, backward, dtype), repeats)
+def time_numpy(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32, median: bool = False) -> float:
+    """Best (or median) time in seconds of the batched NumPy LSTM on ``shape``: forward, or forward + backward."""
+    return (median_time if median else best_time)(numpy_runner(shape, backward, dtype), repeats)
 
 
-def time_per_sequence(shape: Shape, backward: bool, repeats: int = 3, dtype=np.float32) -> float:
-    """Best time in seconds of the per-sequence loop over the B sequences of ``shape``."""
-    return best_time(per_sequence_runner(shape, backward, dtype), repeats)
+def time_per_sequence(shape: Shape, backward: bool, repeats: int = 3, dtype=np.float32, median: bool = False) -> float:
+    """Best (or median) time in seconds of the per-sequence loop over the B sequences of ``shape``."""
+    return (median_time if median else best_time)(per_sequence_runner(shape, backward, dtype), repeats)
 
 
-def time_seed_loop(shape: Shape, repeats: int = 1, dtype=np.float32) -> float:
-    """Best time in seconds of the seeds'-style loop (forward only) over the B sequences of ``shape``."""
-    return best_time(seed_loop_runner(shape, dtype), repeats)
+def time_seed_loop(shape: Shape, repeats: int = 1, dtype=np.float32, median: bool = False) -> float:
+    """Best (or median) time in seconds of the seeds'-style loop (forward only) over the B sequences of ``shape``."""
+    return (median_time if median else best_time)(seed_loop_runner(shape, dtype), repeats)
 
 
-def time_torch(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32) -> float:
-    """Best time in seconds of ``torch.nn.LSTM`` on ``shape``: forward, or forward + backward."""
-    return best_time(torch_runner(shape, backward, dtype), repeats)
+def time_torch(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32, median: bool = False) -> float:
+    """Best (or median) time in seconds of ``torch.nn.LSTM`` on ``shape``: forward, or forward + backward."""
+    return (median_time if median else best_time)(torch_runner(shape, backward, dtype), repeats)
 
 
 def measure(
