@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from companion.exercises.checking import Case, Exercise
-from companion.scratch.numpy_rnn import rnn_backward, rnn_forward
+from companion.scratch.rnn import rnn_backward, rnn_forward
 from companion.solutions import ch04 as solutions
 
 
