@@ -3,12 +3,13 @@
 One step, with the batch in rows (``x_t: (B, D)``, ``h: (B, H)``) and
 PyTorch's equations and gate order r, z, n::
 
-    r = sigmoid(x_t W_ir^T + b_ir + h_{t-1} W_hr^T + b_hr)
-    z = sigmoid(x_t W_iz^T + b_iz + h_{t-1} W_hz^T + b_hz)
-    n = tanh(x_t W_in^T + b_in + r * (h_{t-1} W_hn^T + b_hn))
+    u = x_t W_ih^T + b_ih,  v = h_{t-1} W_hh^T + b_hh     both (B, 3H), in blocks r, z, n
+    r = sigmoid(u_r + v_r)
+    z = sigmoid(u_z + v_z)
+    n = tanh(u_n + r * v_n)
     h_t = (1 - z) * n + z * h_{t-1}
 
-The reset gate scales ``h W_hn^T + b_hn``, after the product, as PyTorch
+The reset gate scales ``v_n = h W_hn^T + b_hn``, after the product, as PyTorch
 does (Cho et al., 2014, apply it to h before the product). The three gates
 share fused weights, ``W_ih: (3H, D)``, ``W_hh: (3H, H)``, ``b_ih, b_hh:
 (3H,)``, in PyTorch's layout. Sequences are time-major, ``x: (T, B, D)``;
@@ -36,39 +37,39 @@ class GRUStepCache(NamedTuple):
     x_t: np.ndarray  # (B, D)
     h_prev: np.ndarray  # (B, H)
     gates: np.ndarray  # (B, 3H): r, z, n after their nonlinearities
-    hn: np.ndarray  # (B, H): h_prev W_hn^T + b_hn, the part the reset gate scales
+    hn: np.ndarray  # (B, H): v_n = h_prev W_hn^T + b_hn, the part the reset gate scales
     W_ih: np.ndarray  # (3H, D)
     W_hh: np.ndarray  # (3H, H)
 
 
 def _step_forward(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
-    xa = x_t @ W_ih.T + b_ih  # (B, 3H): the input's share of r, z, n
-    ha = h_prev @ W_hh.T + b_hh  # (B, 3H): the state's share
-    xr, xz, xn = np.split(xa, 3, axis=1)
-    hr, hz, hn = np.split(ha, 3, axis=1)
-    r = sigmoid(xr + hr)
-    z = sigmoid(xz + hz)
-    n = np.tanh(xn + r * hn)
+    u = x_t @ W_ih.T + b_ih  # (B, 3H): the input's share of r, z, n
+    v = h_prev @ W_hh.T + b_hh  # (B, 3H): the state's share
+    u_r, u_z, u_n = np.split(u, 3, axis=1)
+    v_r, v_z, v_n = np.split(v, 3, axis=1)
+    r = sigmoid(u_r + v_r)
+    z = sigmoid(u_z + v_z)
+    n = np.tanh(u_n + r * v_n)
     h_t = (1 - z) * n + z * h_prev
-    return h_t, GRUStepCache(x_t, h_prev, np.concatenate([r, z, n], axis=1), hn, W_ih, W_hh)
+    return h_t, GRUStepCache(x_t, h_prev, np.concatenate([r, z, n], axis=1), v_n, W_ih, W_hh)
 
 
 def _step_backward(dh_t, cache: GRUStepCache) -> dict[str, np.ndarray]:
-    x_t, h_prev, gates, hn, W_ih, W_hh = cache
+    x_t, h_prev, gates, v_n, W_ih, W_hh = cache
     r, z, n = np.split(gates, 3, axis=1)
-    # The gradients of the pre-activations, through sigmoid' = s (1 - s) and tanh' = 1 - t^2.
-    dn = dh_t * (1 - z) * (1 - n**2)
-    dz = dh_t * (h_prev - n) * z * (1 - z)
-    dr = dn * hn * r * (1 - r)
-    dxa = np.concatenate([dr, dz, dn], axis=1)  # r and z see x and h through the same sums...
-    dha = np.concatenate([dr, dz, dn * r], axis=1)  # ...but h W_hn^T + b_hn is scaled by r
+    # The gradients of the pre-activations s, through sigmoid' = s (1 - s) and tanh' = 1 - t^2.
+    ds_n = dh_t * (1 - z) * (1 - n**2)
+    ds_z = dh_t * (h_prev - n) * z * (1 - z)
+    ds_r = ds_n * v_n * r * (1 - r)
+    du = np.concatenate([ds_r, ds_z, ds_n], axis=1)  # r and z see x and h through the same sums...
+    dv = np.concatenate([ds_r, ds_z, ds_n * r], axis=1)  # ...but v_n is scaled by r first
     return {
-        "x_t": dxa @ W_ih,
-        "h_prev": dh_t * z + dha @ W_hh,  # h_{t-1} reaches h_t directly, through z * h_{t-1}, too
-        "W_ih": dxa.T @ x_t,
-        "W_hh": dha.T @ h_prev,
-        "b_ih": dxa.sum(axis=0),
-        "b_hh": dha.sum(axis=0),
+        "x_t": du @ W_ih,
+        "h_prev": dh_t * z + dv @ W_hh,  # h_{t-1} also reaches h_t directly, through z * h_{t-1}
+        "W_ih": du.T @ x_t,
+        "W_hh": dv.T @ h_prev,
+        "b_ih": du.sum(axis=0),
+        "b_hh": dv.sum(axis=0),
     }
 
 
@@ -97,7 +98,7 @@ class GRUCache(NamedTuple):
     x: np.ndarray  # (T, B, D)
     hs: np.ndarray  # (T+1, B, H): h_0 ... h_T
     gates: np.ndarray  # (T, B, 3H): r, z, n after their nonlinearities
-    hns: np.ndarray  # (T, B, H): h_{t-1} W_hn^T + b_hn
+    hns: np.ndarray  # (T, B, H): v_n of each step, h_{t-1} W_hn^T + b_hn
     W_ih: np.ndarray
     W_hh: np.ndarray
 
