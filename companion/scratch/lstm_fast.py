@@ -25,11 +25,24 @@ arguments and return conventions, but arranges the work differently:
    ``d_pre_t [x_t; h_{t-1}; 1]^T`` over t: one large product over all T*B
    columns after the backward loop, instead of T small ones.
 
-Chapter 10 times this module against the readable one, trick by trick
-(``companion.course.bench.time_lstm_tricks``). Together, at T=100, B=64,
-D=32, H=128 in float32 on one thread, they make the forward and backward
-pass about twice as fast as the readable version's; the printed table of
-``make bench`` gives both against ``torch.nn.LSTM``.
+What they buy, measured at T=100, B=64, D=32, H=128 in float32 on one
+thread of the course's shared two-core build machine (chapter 10 measures
+again at every build, with ``companion.course.bench.time_lstm_tricks``;
+``make bench`` times both LSTMs against ``torch.nn.LSTM`` on every core):
+
+=============================  ==========  ==========
+milliseconds per call          readable    fast
+=============================  ==========  ==========
+forward                        29.1        16.9
+forward + backward             136.8       66.1
+=============================  ==========  ==========
+
+Each trick alone, on the work it changes, per pass of T steps (without ->
+with): 1. batch in columns 4.9 -> 3.3 ms; 2. one product per step
+16.7 -> 11.0 ms; 3. folded 1/2 4.0 -> 2.0 ms; 4. no allocation
+1.19 -> 1.17 ms; 5. one weight gradient 25.2 -> 26.9 ms. The first three
+pay; the last two buy nothing measurable at this shape, and stay as a lesson
+in measuring a trick before believing in it.
 """
 
 from __future__ import annotations
