@@ -26,9 +26,11 @@ arguments and return conventions, but arranges the work differently:
    columns after the backward loop, instead of T small ones.
 
 What they buy, measured at T=100, B=64, D=32, H=128 in float32 on one
-thread of the course's shared two-core build machine (chapter 10 measures
-again at every build, with ``companion.course.bench.time_lstm_tricks``;
-``make bench`` times both LSTMs against ``torch.nn.LSTM`` on every core):
+thread of the course's shared two-core build machine, in one run (chapter 10
+measures again at every build, with ``companion.course.bench.time_lstm_tricks``;
+``make bench`` times both LSTMs against ``torch.nn.LSTM`` on every core).
+On that busy machine repeated runs varied by up to a factor of two, the
+forward and backward pass most; the forward pass's gain was the steadiest:
 
 =============================  ==========  ==========
 milliseconds per call          readable    fast
