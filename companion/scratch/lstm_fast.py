@@ -26,25 +26,26 @@ arguments and return conventions, but arranges the work differently:
    columns after the backward loop, instead of T small ones.
 
 What they buy, measured at T=100, B=64, D=32, H=128 in float32 on one
-thread of the course's shared two-core build machine, in one run (chapter 10
-measures again at every build, with ``companion.course.bench.time_lstm_tricks``;
-``make bench`` times both LSTMs against ``torch.nn.LSTM`` on every core).
-On that busy machine repeated runs varied by up to a factor of two, the
-forward and backward pass most; the forward pass's gain was the steadiest:
+thread of the course's shared two-core build machine, during a book build
+(chapter 10 measures again at every build, with
+``companion.course.bench.time_lstm_tricks``; ``make bench`` times both LSTMs
+against ``torch.nn.LSTM`` on every core). On that busy machine repeated runs
+varied by up to a factor of two, the forward and backward pass most:
 
 =============================  ==========  ==========
 milliseconds per call          readable    fast
 =============================  ==========  ==========
-forward                        29.1        16.9
-forward + backward             136.8       66.1
+forward                        28.1        16.8
+forward + backward             64.8        62.3
 =============================  ==========  ==========
 
 Each trick alone, on the work it changes, per pass of T steps (without ->
 with): 1. batch in columns 4.9 -> 3.3 ms; 2. one product per step
-16.7 -> 11.0 ms; 3. folded 1/2 4.0 -> 2.0 ms; 4. no allocation
-1.19 -> 1.17 ms; 5. one weight gradient 25.2 -> 26.9 ms. The first three
-pay; the last two buy nothing measurable at this shape, and stay as a lesson
-in measuring a trick before believing in it.
+16.6 -> 11.2 ms; 3. folded 1/2 3.8 -> 2.1 ms; 4. no allocation
+1.19 -> 1.14 ms; 5. one weight gradient 14.6 -> 14.5 ms. The first three
+make the forward pass about 1.7 times as fast; the last two buy nothing
+measurable at this shape, and the backward pass gains little overall. They
+stay as a lesson in measuring a trick before believing in it.
 """
 
 from __future__ import annotations
