@@ -8,22 +8,25 @@ import torch
 
 from companion.course import bench
 from companion.course.bench import QUICK_SHAPES, Shape, Timing, format_table, limit_threads, main, make_problem
-from companion.scratch.numpy_rnn import lstm_forward
+from companion.scratch.lstm_fast import lstm_forward_fast as lstm_forward
 
 
 def test_quick_run_prints_a_table_with_every_shape_and_pass(capsys):
     assert main(["--quick"]) == 0
     out = capsys.readouterr().out
-    assert "NumPy/torch" in out and "loop/batched" in out
+    assert "NumPy/torch" in out and "readable/torch" in out and "loop/batched" in out
     for shape in QUICK_SHAPES:
         rows = [line for line in out.splitlines() if line.startswith(str(shape))]
         assert [row.split()[4] for row in rows] == ["forward", "fwd+bwd"]
+        for row in rows:  # both NumPy LSTMs were timed: no nan in the ratio columns
+            assert "nan" not in row, row
 
 
 def test_timings_are_positive_for_every_method():
     shape = Shape(T=3, B=2, D=2, H=3)
     for backward in (False, True):
         assert bench.time_numpy(shape, backward, repeats=1) > 0
+        assert bench.time_numpy(shape, backward, repeats=1, variant="readable") > 0
         assert bench.time_per_sequence(shape, backward, repeats=1) > 0
         assert bench.time_torch(shape, backward, repeats=1) > 0
     assert bench.time_seed_loop(shape, repeats=1) > 0
@@ -31,10 +34,34 @@ def test_timings_are_positive_for_every_method():
 
 def test_format_table_divides_the_right_numbers():
     timing = Timing(Shape(10, 4, 3, 5), numpy_forward=0.002, numpy_both=0.006, torch_forward=0.001,
-                    torch_both=0.004, loop_forward=0.02, loop_both=0.03, seed_loop_forward=0.05)
+                    torch_both=0.004, loop_forward=0.02, loop_both=0.03, seed_loop_forward=0.05,
+                    readable_forward=0.003, readable_both=0.010)
     forward, both = format_table([timing]).splitlines()[2:]
-    assert forward.split()[-6:] == ["1.00", "2.00x", "20.0", "10.0x", "50.0", "25.0x"]
-    assert both.split()[-6:] == ["4.00", "1.50x", "30.0", "5.0x", "-", "-"]
+    assert forward.split()[5:] == ["2.00", "1.00", "2.00x", "3.00", "3.00x", "20.0", "10.0x", "50.0", "25.0x"]
+    assert both.split()[5:] == ["6.00", "4.00", "1.50x", "10.00", "2.50x", "30.0", "5.0x", "-", "-"]
+
+
+def test_unknown_variant_is_refused():
+    with pytest.raises(ValueError, match='variant must be "fast" or "readable"; got \'slow\''):
+        bench.numpy_runner(Shape(2, 1, 1, 1), backward=False, variant="slow")
+
+
+def test_the_readable_and_fast_lstms_compute_the_same_function():
+    # The table compares two implementations of one function, not two functions.
+    x, weights, d_outputs = make_problem(Shape(T=6, B=4, D=3, H=5), dtype=np.float64)
+    results = {}
+    for variant, (forward, backward) in bench.VARIANTS.items():
+        outputs, _, cache = forward(x, None, None, **weights)
+        results[variant] = outputs, backward(d_outputs, cache)
+    np.testing.assert_allclose(results["fast"][0], results["readable"][0], rtol=0, atol=1e-13)
+    for name, grad in results["readable"][1].items():
+        np.testing.assert_allclose(results["fast"][1][name], grad, rtol=0, atol=1e-13, err_msg=name)
+
+
+def test_every_trick_is_timed_with_and_without_it():
+    times = bench.time_lstm_tricks(Shape(T=3, B=2, D=2, H=3), repeats=1)
+    assert list(times) == list(bench.TRICKS)
+    assert all(without > 0 and with_ > 0 for without, with_ in times.values())
 
 
 def test_best_time_takes_the_minimum_and_rejects_zero_repeats():

@@ -95,9 +95,9 @@ def page_html(book: Path, name: str) -> str:
 
 
 def test_imported_modules_reads_both_import_forms():
-    source = "from companion.scratch.numpy_rnn import rnn_forward\nimport companion.scratch.gradcheck\nfrom companion import (\n    plotting,\n    exercises,\n)\nimport numpy"
+    source = "from companion.scratch.lstm import lstm_forward\nimport companion.scratch.gradcheck\nfrom companion import (\n    plotting,\n    exercises,\n)\nimport numpy"
     assert imported_modules(source, "companion") == {
-        "companion.scratch.numpy_rnn", "companion.scratch.numpy_rnn.rnn_forward", "companion.scratch.gradcheck",
+        "companion.scratch.lstm", "companion.scratch.lstm.lstm_forward", "companion.scratch.gradcheck",
         "companion", "companion.plotting", "companion.exercises",
     }
 

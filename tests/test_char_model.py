@@ -10,7 +10,7 @@ import torch
 
 from companion.scratch.char_model import CharLSTM, History, embedding_backward, embedding_forward, evaluate, train
 from companion.scratch.gradcheck import gradcheck
-from companion.scratch.numpy_rnn import lstm_forward
+from companion.scratch.lstm import lstm_forward
 from companion.scratch.optim import SGD, Adam
 from companion.practice.torch_bridge import weights_to_torch
 

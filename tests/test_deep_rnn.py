@@ -14,7 +14,7 @@ from companion.scratch.deep_rnn import (
     layer_weights,
 )
 from companion.scratch.gradcheck import numerical_gradient
-from companion.scratch.numpy_rnn import lstm_forward
+from companion.scratch.lstm import lstm_forward
 from companion.practice.torch_bridge import weights_from_torch
 
 TORCH_CLASSES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}

@@ -8,7 +8,7 @@ import pytest
 from companion.exercises import get_exercise
 from companion.exercises.checking import check_exercise
 from companion.scratch.gradcheck import numerical_gradient
-from companion.scratch.numpy_rnn import rnn_forward
+from companion.scratch.rnn import rnn_forward
 from companion.solutions import ch02 as solutions
 from companion.data.statland import backward, forward
 from exercise_messages import message_of

@@ -8,7 +8,8 @@ import numpy as np
 import torch
 
 from companion.exercises import get_exercise
-from companion.scratch.numpy_rnn import gru_step_forward, lstm_step_forward
+from companion.scratch.gru import gru_step_forward
+from companion.scratch.lstm import lstm_step_forward
 from companion.solutions import ch05 as solutions
 from companion.practice.torch_bridge import weights_to_torch
 from exercise_messages import message_of
@@ -188,7 +189,7 @@ def test_path_in_forward_order_is_wrong():
 # --- the references against PyTorch and the companion package -------------------------
 
 
-def test_lstm_step_matches_torch_lstm_cell_and_numpy_rnn():
+def test_lstm_step_matches_torch_lstm_cell_and_the_scratch_lstm():
     for case in get_exercise("ch05.lstm_step").make_cases():
         kw = case.kwargs
         D, H = case.dims["D"], case.dims["H"]

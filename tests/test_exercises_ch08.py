@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from companion.scratch import numpy_rnn
+from companion.scratch import gru, lstm
 from companion.exercises import get_exercise
 from companion.exercises.checking import check_exercise
 from companion.scratch.gradcheck import gradcheck
@@ -14,7 +14,7 @@ from companion.solutions import ch08 as solutions
 from exercise_messages import message_of
 
 # Centred differences with eps = 1e-5 balance rounding (about 1e-16 / eps)
-# against truncation (about eps**2); see tests/test_numpy_rnn.py.
+# against truncation (about eps**2); see tests/cell_cases.py.
 EPS = 1e-5
 
 
@@ -32,7 +32,7 @@ def sigmoid(a):
 @pytest.mark.parametrize("case", cases("ch08.lstm_step_forward"), ids=lambda c: c.name)
 def test_lstm_step_forward_matches_the_package(case):
     h_t, c_t = solutions.lstm_step_forward(**case.kwargs)
-    h_pkg, c_pkg, _ = numpy_rnn.lstm_step_forward(**case.kwargs)
+    h_pkg, c_pkg, _ = lstm.lstm_step_forward(**case.kwargs)
     np.testing.assert_allclose(h_t, h_pkg, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(c_t, c_pkg, rtol=1e-12, atol=1e-14)
 
@@ -56,8 +56,8 @@ def test_lstm_step_stacked_computes_the_same_step_as_the_fused_layout(case):
 @pytest.mark.parametrize("case", cases("ch08.lstm_step_backward"), ids=lambda c: c.name)
 def test_lstm_step_backward_matches_the_package(case):
     kw = case.kwargs
-    _, _, cache = numpy_rnn.lstm_step_forward(**case.forward_kwargs)
-    grads = numpy_rnn.lstm_step_backward(kw["dh_t"], kw["dc_t"], cache)
+    _, _, cache = lstm.lstm_step_forward(**case.forward_kwargs)
+    grads = lstm.lstm_step_backward(kw["dh_t"], kw["dc_t"], cache)
     ours = dict(zip(("x_t", "h_prev", "c_prev", "W_ih", "W_hh", "b_ih"), solutions.lstm_step_backward(**kw)))
     for name, value in ours.items():
         np.testing.assert_allclose(value, grads[name], rtol=1e-10, atol=1e-13, err_msg=name)
@@ -81,15 +81,15 @@ def test_lstm_step_backward_matches_numerical_gradient(case):
 @pytest.mark.parametrize("case", cases("ch08.lstm_forward"), ids=lambda c: c.name)
 def test_lstm_forward_matches_the_package(case):
     h, c_T = solutions.lstm_forward(**case.kwargs)
-    outputs, (h_T, c_pkg), _ = numpy_rnn.lstm_forward(**case.kwargs)
+    outputs, (h_T, c_pkg), _ = lstm.lstm_forward(**case.kwargs)
     np.testing.assert_allclose(h, outputs, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(c_T, c_pkg, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("case", cases("ch08.lstm_backward"), ids=lambda c: c.name)
 def test_lstm_backward_matches_the_package(case):
-    _, _, cache = numpy_rnn.lstm_forward(**case.forward_kwargs)
-    grads = numpy_rnn.lstm_backward(case.kwargs["dh"], cache)
+    _, _, cache = lstm.lstm_forward(**case.forward_kwargs)
+    grads = lstm.lstm_backward(case.kwargs["dh"], cache)
     names = ("x", "h0", "c0", "W_ih", "W_hh", "b_hh")
     for name, value in zip(names, solutions.lstm_backward(**case.kwargs)):
         np.testing.assert_allclose(value, grads[name], rtol=1e-10, atol=1e-13, err_msg=name)
@@ -110,15 +110,15 @@ def test_lstm_backward_matches_numerical_gradient(case):
 
 @pytest.mark.parametrize("case", cases("ch08.gru_step_forward"), ids=lambda c: c.name)
 def test_gru_step_forward_matches_the_package(case):
-    h_pkg, _ = numpy_rnn.gru_step_forward(**case.kwargs)
+    h_pkg, _ = gru.gru_step_forward(**case.kwargs)
     np.testing.assert_allclose(solutions.gru_step_forward(**case.kwargs), h_pkg, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("case", cases("ch08.gru_step_backward"), ids=lambda c: c.name)
 def test_gru_step_backward_matches_the_package_and_numerical_gradient(case):
     kw = case.kwargs
-    _, cache = numpy_rnn.gru_step_forward(**case.forward_kwargs)
-    grads = numpy_rnn.gru_step_backward(kw["dh_t"], cache)
+    _, cache = gru.gru_step_forward(**case.forward_kwargs)
+    grads = gru.gru_step_backward(kw["dh_t"], cache)
     ours = dict(zip(("x_t", "h_prev", "W_ih", "W_hh", "b_ih", "b_hh"), solutions.gru_step_backward(**kw)))
     for name, value in ours.items():
         np.testing.assert_allclose(value, grads[name], rtol=1e-10, atol=1e-13, err_msg=name)

@@ -15,7 +15,10 @@ from companion.scratch.gradient_flow import (
     per_step_rate,
     step_jacobians,
 )
-from companion.scratch.numpy_rnn import gru_forward, init_weights, lstm_forward, rnn_forward
+from companion.scratch.gru import gru_forward
+from companion.scratch.lstm import lstm_forward
+from companion.scratch.rnn import rnn_forward
+from companion.scratch.weights import init_weights
 from companion.practice.torch_bridge import weights_to_torch
 
 T, B, D, H = 6, 3, 2, 5

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from companion.scratch.numpy_rnn import init_weights, lstm_forward
+from companion.scratch.lstm import lstm_forward
+from companion.scratch.weights import init_weights
 from companion.practice.torch_bridge import weights_from_torch, weights_to_torch
 
 

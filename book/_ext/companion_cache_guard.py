@@ -2,7 +2,7 @@
 
 Jupyter Book caches executed notebooks with jupyter-cache, which keys a
 notebook on the text of its cells only. A chapter that calls
-``companion.scratch.numpy_rnn.rnn_forward`` would keep showing old outputs after
+``companion.scratch.rnn.rnn_forward`` would keep showing old outputs after
 ``rnn_forward`` is edited, because the chapter's cells did not change. This
 Sphinx extension closes that gap:
 
@@ -55,7 +55,7 @@ def imported_modules(source: str, package: str) -> set[str]:
             found.add(plain_import)
             continue
         found.add(base)
-        # `from companion import numpy_rnn` imports a submodule by name.
+        # `from companion.scratch import rnn` imports a submodule by name.
         for name in re.findall(r"\w+", in_parentheses or on_one_line):
             found.add(f"{base}.{name}")
     return found

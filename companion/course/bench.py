@@ -3,10 +3,11 @@
 Run ``python -m companion.course.bench`` (or ``make bench``). For each shape it
 prints the best of several runs of
 
-- the NumPy LSTM (``companion.scratch.numpy_rnn``), forward only and forward + backward;
+- the fast NumPy LSTM (``companion.scratch.lstm_fast``), forward only and forward + backward;
+- the readable NumPy LSTM (``companion.scratch.lstm``), the same, for comparison;
 - ``torch.nn.LSTM`` on the same weights and inputs, in the same process, with
   as many threads as this process may use;
-- the per-sequence loop: the NumPy LSTM called with B = 1, once per sequence.
+- the per-sequence loop: the fast NumPy LSTM called with B = 1, once per sequence.
   Same code, same arithmetic: the ratio is the pure gain of batching;
 - the seeds' loop (forward only): one sequence at a time written the way the
   tutorials this course grew from write it, with column vectors, the input
@@ -18,7 +19,8 @@ prints the best of several runs of
 Timings depend on the machine and on what else runs on it; the best of
 several repeats is the least disturbed estimate. Chapter 10 reuses
 ``time_numpy``, ``time_torch``, ``time_per_sequence`` and ``time_seed_loop``
-with smaller repeat counts.
+with smaller repeat counts, and ``time_lstm_tricks`` to measure what each
+trick of the fast LSTM buys.
 """
 
 from __future__ import annotations
@@ -34,8 +36,15 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from companion.scratch.numpy_rnn import init_weights, lstm_backward, lstm_forward
 from companion.practice.torch_bridge import weights_to_torch
+from companion.scratch import lstm, lstm_fast
+from companion.scratch.weights import init_weights
+
+# The two NumPy LSTMs: (forward, backward) of each.
+VARIANTS = {
+    "fast": (lstm_fast.lstm_forward_fast, lstm_fast.lstm_backward_fast),
+    "readable": (lstm.lstm_forward, lstm.lstm_backward),
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,8 @@ class Timing:
     loop_forward: float
     loop_both: float
     seed_loop_forward: float = float("nan")
+    readable_forward: float = float("nan")
+    readable_both: float = float("nan")
 
 
 def available_threads() -> int:
@@ -131,17 +142,23 @@ def make_problem(shape: Shape, dtype=np.float32, seed: int = 0) -> tuple[np.ndar
     return x, weights, d_outputs
 
 
-def numpy_step(x: np.ndarray, weights: dict[str, np.ndarray], d_outputs: np.ndarray | None) -> None:
-    """One forward pass of the NumPy LSTM over ``x: (T, B, D)``, and a backward pass if ``d_outputs`` is given."""
-    _, _, cache = lstm_forward(x, None, None, **weights)
+def numpy_step(
+    x: np.ndarray, weights: dict[str, np.ndarray], d_outputs: np.ndarray | None, variant: str = "fast"
+) -> None:
+    """One forward pass of a NumPy LSTM (``variant``: "fast" or "readable") over ``x: (T, B, D)``,
+    and a backward pass if ``d_outputs`` is given."""
+    forward, backward = VARIANTS[variant]
+    _, _, cache = forward(x, None, None, **weights)
     if d_outputs is not None:
-        lstm_backward(d_outputs, cache)
+        backward(d_outputs, cache)
 
 
-def numpy_runner(shape: Shape, backward: bool, dtype=np.float32) -> Callable[[], None]:
-    """A function that runs the batched NumPy LSTM once on ``shape``: forward, or forward + backward."""
+def numpy_runner(shape: Shape, backward: bool, dtype=np.float32, variant: str = "fast") -> Callable[[], None]:
+    """A function that runs a batched NumPy LSTM once on ``shape``: forward, or forward + backward."""
+    if variant not in VARIANTS:
+        raise ValueError(f'variant must be "fast" or "readable"; got {variant!r}')
     x, weights, d_outputs = make_problem(shape, dtype)
-    return lambda: numpy_step(x, weights, d_outputs if backward else None)
+    return lambda: numpy_step(x, weights, d_outputs if backward else None, variant)
 
 
 def per_sequence_runner(shape: Shape, backward: bool, dtype=np.float32) -> Callable[[], None]:
@@ -240,9 +257,10 @@ def torch_runner(shape: Shape, backward: bool, dtype=np.float32) -> Callable[[],
     return both if backward else forward
 
 
-def time_numpy(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32, median: bool = False) -> float:
-    """Best (or median) time in seconds of the batched NumPy LSTM on ``shape``: forward, or forward + backward."""
-    return (median_time if median else best_time)(numpy_runner(shape, backward, dtype), repeats)
+def time_numpy(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32, variant: str = "fast",
+               median: bool = False) -> float:
+    """Best (or median) time in seconds of a batched NumPy LSTM on ``shape``: forward, or forward + backward."""
+    return (median_time if median else best_time)(numpy_runner(shape, backward, dtype, variant), repeats)
 
 
 def time_per_sequence(shape: Shape, backward: bool, repeats: int = 3, dtype=np.float32, median: bool = False) -> float:
@@ -260,10 +278,97 @@ def time_torch(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32,
     return (median_time if median else best_time)(torch_runner(shape, backward, dtype), repeats)
 
 
+# The tricks of companion.scratch.lstm_fast, in the order of its docstring.
+TRICKS = {
+    "batch in columns": "a step's gate arithmetic on contiguous (4H, B) blocks, not on (B, 4H) column slices",
+    "one product per step": "[W_ih | W_hh | b] [x_t; h_{t-1}; 1], not two products and two bias additions",
+    "1/2 folded into weights": "one tanh over all four gates, not three sigmoids and a tanh",
+    "no allocation (out=)": "c_t, tanh(c_t), h_t written into buffers, not into new arrays",
+    "one weight gradient": "one product over all T B columns after the loop, not T products inside it",
+}
+
+
+def time_lstm_tricks(shape: Shape, repeats: int = 20, dtype=np.float32) -> dict[str, tuple[float, float]]:
+    """What each trick of ``companion.scratch.lstm_fast`` buys: ``{trick: (seconds without, seconds with)}``.
+
+    Each trick is timed on the piece of work it changes, alone: one step's
+    worth (times T, to give seconds per pass) for the first four, the weight
+    gradient of a whole pass for the last. The pieces overlap a little (the
+    gate arithmetic appears in three), so the savings do not add up exactly
+    to the difference between the two whole LSTMs; :func:`time_numpy` times those.
+    """
+    rng = np.random.default_rng(0)
+    T, B, D, H = shape.T, shape.B, shape.D, shape.H
+    w = init_weights("lstm", D, H, rng, dtype)
+    x_t = rng.standard_normal((B, D)).astype(dtype)
+    h, c_prev = (0.5 * rng.standard_normal((2, B, H))).astype(dtype)
+    W = np.hstack([w["W_ih"], w["W_hh"], (w["b_ih"] + w["b_hh"])[:, None]])
+    column = np.vstack([x_t.T, h.T, np.ones((1, B), dtype=dtype)])  # (D + H + 1, B)
+    pre_rows = x_t @ w["W_ih"].T + w["b_ih"] + h @ w["W_hh"].T + w["b_hh"]  # (B, 4H)
+    pre_cols = np.ascontiguousarray(pre_rows.T)  # (4H, B)
+    scratch_rows, scratch_cols = np.empty_like(pre_rows), np.empty_like(pre_cols)
+    out_rows = [np.empty((B, H), dtype=dtype) for _ in range(3)]
+    out_cols = [np.empty((H, B), dtype=dtype) for _ in range(3)]
+    gates = 0.5 * (1 + np.tanh(pre_cols))  # any values in (0, 1) do for timing
+    i, f, g, o = np.split(gates, 4)
+
+    def cell_on(scratch, pre, c_prev, outs):  # the fast cell on pre, copied first so that it can work in place
+        np.copyto(scratch, pre)
+        lstm_fast._cell(scratch, c_prev, *outs)
+
+    def three_sigmoids_and_a_tanh():
+        a_i, a_f, a_g, a_o = np.split(pre_cols, 4)
+        return np.concatenate([lstm.sigmoid(a_i), lstm.sigmoid(a_f), np.tanh(a_g), lstm.sigmoid(a_o)])
+
+    def one_tanh():
+        np.multiply(pre_cols, 0.5, out=scratch_cols)  # stands for the scaled product's output
+        np.tanh(scratch_cols, out=scratch_cols)
+        for rows in (scratch_cols[: 2 * H], scratch_cols[3 * H :]):
+            rows += 1
+            rows *= 0.5
+
+    def new_arrays():
+        c = f * c_prev.T + i * g
+        tanh_c = np.tanh(c)
+        return o * tanh_c
+
+    def buffers():
+        c, tanh_c, h_out = out_cols
+        np.multiply(f, c_prev.T, out=c)
+        np.multiply(i, g, out=tanh_c)
+        c += tanh_c
+        np.tanh(c, out=tanh_c)
+        np.multiply(o, tanh_c, out=h_out)
+
+    d_pre = rng.standard_normal((T, 4 * H, B)).astype(dtype)
+    columns = rng.standard_normal((T, D + H + 1, B)).astype(dtype)
+
+    def per_step_weight_gradients():
+        dW = np.zeros_like(W)
+        for t in range(T):
+            dW += d_pre[t] @ columns[t].T
+
+    pairs = {
+        "batch in columns": (lambda: cell_on(scratch_rows.T, pre_rows.T, c_prev.T, [a.T for a in out_rows]),
+                             lambda: cell_on(scratch_cols, pre_cols, np.ascontiguousarray(c_prev.T), out_cols)),
+        "one product per step": (lambda: x_t @ w["W_ih"].T + w["b_ih"] + h @ w["W_hh"].T + w["b_hh"],
+                                 lambda: np.matmul(W, column, out=scratch_cols)),
+        "1/2 folded into weights": (three_sigmoids_and_a_tanh, one_tanh),
+        "no allocation (out=)": (new_arrays, buffers),
+        "one weight gradient": (per_step_weight_gradients,
+                                lambda: np.tensordot(d_pre, columns, axes=([0, 2], [0, 2]))),
+    }
+    times = {}
+    for trick, (without, with_) in pairs.items():
+        per_pass = 1 if trick == "one weight gradient" else T
+        times[trick] = (per_pass * best_time(without, repeats), per_pass * best_time(with_, repeats))
+    return times
+
+
 def measure(
     shape: Shape, repeats: int = 4, loop_repeats: int = 1, passes: int = 3, threads: int | None = None
 ) -> Timing:
-    """All six timings for one shape, with NumPy and torch on ``threads`` threads (``None``: all cores).
+    """All eight timings for one shape, with NumPy and torch on ``threads`` threads (``None``: all cores).
 
     Each method is timed in a block of consecutive runs (one warm-up, then
     ``repeats``, or ``loop_repeats`` for the slow loop), as a training loop
@@ -276,35 +381,41 @@ def measure(
     runners = {}
     for backward, suffix in [(False, "forward"), (True, "both")]:
         runners[f"numpy_{suffix}"] = numpy_runner(shape, backward)
+        runners[f"readable_{suffix}"] = numpy_runner(shape, backward, variant="readable")
         runners[f"loop_{suffix}"] = per_sequence_runner(shape, backward)
         runners[f"torch_{suffix}"] = torch_runner(shape, backward)
     runners["seed_loop_forward"] = seed_loop_runner(shape)
     best = dict.fromkeys(runners, float("inf"))
     with limit_threads(threads):
         for _ in range(passes):
-            for library in ("numpy", "loop", "seed_loop", "torch"):
+            for library in ("numpy", "readable", "loop", "seed_loop", "torch"):
                 time.sleep(0.1)
                 for name in [name for name in runners if name.startswith(f"{library}_")]:
-                    n = repeats if library in ("numpy", "torch") else loop_repeats
+                    n = repeats if library in ("numpy", "readable", "torch") else loop_repeats
                     best[name] = min(best[name], best_time(runners[name], n))
     return Timing(shape, **best)
 
 
 def format_table(timings: list[Timing]) -> str:
-    """A plain-text table: milliseconds per call, the NumPy/torch ratio and the speed-up of batching."""
+    """A plain-text table: milliseconds per call, the NumPy/torch ratios and the speed-up of batching.
+
+    "NumPy" is the fast LSTM; "readable" is ``companion.scratch.lstm``, timed the same way.
+    """
     header = (
         f"{'shape':<28} {'pass':<10} {'NumPy ms':>9} {'torch ms':>9} {'NumPy/torch':>12} "
+        f"{'readable ms':>12} {'readable/torch':>15} "
         f"{'loop ms':>9} {'loop/batched':>13} {'seeds ms':>9} {'seeds/batched':>14}"
     )
     lines = [header, "-" * len(header)]
     for t in timings:
-        for label, ours, theirs, loop, seeds in [
-            ("forward", t.numpy_forward, t.torch_forward, t.loop_forward, t.seed_loop_forward),
-            ("fwd+bwd", t.numpy_both, t.torch_both, t.loop_both, float("nan")),
+        for label, ours, theirs, readable, loop, seeds in [
+            ("forward", t.numpy_forward, t.torch_forward, t.readable_forward, t.loop_forward, t.seed_loop_forward),
+            ("fwd+bwd", t.numpy_both, t.torch_both, t.readable_both, t.loop_both, float("nan")),
         ]:
             seed_columns = f"{'-':>9} {'-':>14}" if np.isnan(seeds) else f"{1e3 * seeds:9.1f} {seeds / ours:13.1f}x"
             lines.append(
                 f"{str(t.shape):<28} {label:<10} {1e3 * ours:9.2f} {1e3 * theirs:9.2f} {ours / theirs:11.2f}x "
+                f"{1e3 * readable:12.2f} {readable / theirs:14.2f}x "
                 f"{1e3 * loop:9.1f} {loop / ours:12.1f}x {seed_columns}"
             )
     return "\n".join(lines)
@@ -331,7 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"float32; best of {passes} passes of {repeats} runs ({loop_repeats} for the loop), each after a warm-up run; "
           f"{threads} thread(s) for NumPy's BLAS and torch")
     print(f"NumPy {np.__version__}, torch {torch.__version__}; load average {_load()}")
-    print("loop: the NumPy LSTM called with B = 1 once per sequence; loop/batched is the speed-up of batching alone")
+    print("NumPy: companion.scratch.lstm_fast; readable: companion.scratch.lstm, the same maths written as the chapters write it")
+    print("loop: the fast NumPy LSTM called with B = 1 once per sequence; loop/batched is the speed-up of batching alone")
     print("seeds: one sequence at a time in the seeds' style (column vectors, [x; h] stacked, four gate matrices,")
     print("       h and c kept for every step), forward only, as the seeds show no LSTM backward;")
     print("       seeds/batched adds the gain of fusing the gates\n")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from companion.exercises.checking import Case, Exercise, seeded_sizes, with_twin
-from companion.scratch.numpy_rnn import rnn_backward, rnn_forward
+from companion.scratch.rnn import rnn_backward, rnn_forward
 from companion.solutions import ch04 as solutions
 
 

@@ -1,4 +1,4 @@
-"""Copy weights between ``companion.scratch.numpy_rnn`` and ``torch.nn.RNN`` / ``LSTM`` / ``GRU``.
+"""Copy weights between the NumPy cells of ``companion.scratch`` and ``torch.nn.RNN`` / ``LSTM`` / ``GRU``.
 
 The NumPy functions use PyTorch's names, layout and gate order, so a copy is
 all it takes: ``weight_ih_l0`` is ``W_ih``, ``bias_hh_l0`` is ``b_hh``, and so
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from companion.scratch.numpy_rnn import _shape_text
+from companion.scratch.validation import shape_text
 
 # Our name -> PyTorch's parameter name, without the layer suffix.
 _TORCH_NAMES = {"W_ih": "weight_ih", "W_hh": "weight_hh", "b_ih": "bias_ih", "b_hh": "bias_hh"}
@@ -75,7 +75,7 @@ def weights_to_torch(
                 continue
             param = getattr(module, _TORCH_NAMES[name] + suffix)
             if value.shape != tuple(param.shape):
-                raise ValueError(f"{name} must be {_shape_text(labels)} = {_shape_text(param.shape)}; got {value.shape}")
+                raise ValueError(f"{name} must be {shape_text(labels)} = {shape_text(param.shape)}; got {value.shape}")
             param.copy_(torch.from_numpy(np.ascontiguousarray(value)))
 
 

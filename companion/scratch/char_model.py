@@ -4,7 +4,7 @@ The model reads a (T, B) block of character ids and predicts, at every
 position, the id that comes next:
 
     x = W_emb[inputs]                         embedding        (T, B, E)
-    h, (h_T, c_T) = LSTM(x, (h_0, c_0))       companion.scratch.numpy_rnn (T, B, H)
+    h, (h_T, c_T) = LSTM(x, (h_0, c_0))       companion.scratch.lstm      (T, B, H)
     logits = h W_hy^T + b_y                   linear head       (T, B, V)
     loss = mean softmax cross-entropy of the targets, in nats per character
 
@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from companion.scratch.losses import softmax_cross_entropy
-from companion.scratch.numpy_rnn import init_weights, lstm_backward, lstm_forward, lstm_step_forward
+from companion.scratch.lstm import lstm_backward, lstm_forward, lstm_step_forward
+from companion.scratch.weights import init_weights
 from companion.scratch.optim import Optimizer, clip_grad_norm, global_norm
 from companion.scratch.sampling import sample_with_temperature
 from companion.data.text_data import bptt_chunks

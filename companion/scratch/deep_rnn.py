@@ -1,4 +1,4 @@
-"""Stacked and bidirectional recurrent layers, built on ``companion.scratch.numpy_rnn``.
+"""Stacked and bidirectional recurrent layers, built on the cells of ``companion.scratch.rnn``, ``lstm`` and ``gru``.
 
 This computes what ``torch.nn.LSTM(input_size, H, num_layers=L,
 bidirectional=True)`` computes (and the same for ``nn.RNN`` and ``nn.GRU``),
@@ -27,17 +27,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from companion.scratch.numpy_rnn import (
-    _GATES,
-    _shape_text,
-    gru_backward,
-    gru_forward,
-    init_weights,
-    lstm_backward,
-    lstm_forward,
-    rnn_backward,
-    rnn_forward,
-)
+from companion.scratch.gru import gru_backward, gru_forward
+from companion.scratch.lstm import lstm_backward, lstm_forward
+from companion.scratch.rnn import rnn_backward, rnn_forward
+from companion.scratch.validation import GATES, shape_text
+from companion.scratch.weights import init_weights
 
 _SHORT = {"weight_ih": "W_ih", "weight_hh": "W_hh", "bias_ih": "b_ih", "bias_hh": "b_hh"}
 
@@ -48,7 +42,7 @@ def param_name(kind: str, layer: int, reverse: bool) -> str:
 
 
 def layer_weights(weights: dict[str, np.ndarray], layer: int, reverse: bool) -> dict[str, np.ndarray]:
-    """One direction of one layer, under ``companion.scratch.numpy_rnn``'s names ``W_ih, W_hh, b_ih, b_hh``."""
+    """One direction of one layer, under the cells' names ``W_ih, W_hh, b_ih, b_hh``."""
     return {short: weights[param_name(kind, layer, reverse)] for kind, short in _SHORT.items()}
 
 
@@ -79,7 +73,7 @@ class DeepCache(NamedTuple):
     num_layers: int
     bidirectional: bool
     nonlinearity: str
-    caches: list  # caches[layer * dirs + direction]: that direction's cache from companion.scratch.numpy_rnn
+    caches: list  # caches[layer * dirs + direction]: that direction's cache from its cell's module
 
 
 # ----------------------------------------------------------- one direction
@@ -135,7 +129,7 @@ def direction_backward(
 
 def _validate(cell, x, weights, num_layers, bidirectional, h0, c0, nonlinearity):
     """Check every argument of :func:`deep_forward` once; return ``x``, ``h0``, ``c0`` (``None`` stays ``None``) and H."""
-    if cell not in _GATES:
+    if cell not in GATES:
         raise ValueError(f'cell must be "rnn", "lstm" or "gru"; got {cell!r}')
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f'nonlinearity must be "tanh" or "relu"; got {nonlinearity!r}')
@@ -147,7 +141,7 @@ def _validate(cell, x, weights, num_layers, bidirectional, h0, c0, nonlinearity)
     first = weights.get("weight_hh_l0")
     if first is None or first.ndim != 2:
         raise ValueError("weights needs 'weight_hh_l0' of shape (G*H, H)")
-    G, H, dirs = _GATES[cell], first.shape[1], 2 if bidirectional else 1
+    G, H, dirs = GATES[cell], first.shape[1], 2 if bidirectional else 1
     GH = "H" if G == 1 else f"{G}*H"
     expected = {}
     for layer in range(num_layers):
@@ -164,7 +158,7 @@ def _validate(cell, x, weights, num_layers, bidirectional, h0, c0, nonlinearity)
         )
     for name, (dims, shape) in expected.items():
         if weights[name].shape != shape:
-            raise ValueError(f"{name} must be {_shape_text(dims)} = {_shape_text(shape)}; got {weights[name].shape}")
+            raise ValueError(f"{name} must be {shape_text(dims)} = {shape_text(shape)}; got {weights[name].shape}")
     states = {}
     for name, value in (("h0", h0), ("c0", c0)):
         if value is None:
@@ -175,7 +169,7 @@ def _validate(cell, x, weights, num_layers, bidirectional, h0, c0, nonlinearity)
         value = np.asarray(value)
         shape = (num_layers * dirs, x.shape[1], H)
         if value.shape != shape:
-            raise ValueError(f"{name} must be (L*dirs, B, H) = {_shape_text(shape)}; got {value.shape}")
+            raise ValueError(f"{name} must be (L*dirs, B, H) = {shape_text(shape)}; got {value.shape}")
         states[name] = value
     return x, states["h0"], states["c0"], H
 

@@ -13,7 +13,7 @@ input Jacobian of the step, ``ds_T/dx_{T-k} = (ds_T/ds_{T-k}) (ds_{T-k}/dx_{T-k}
 
 Everything here is computed in NumPy, exactly (no sampling, no finite
 differences): each step's Jacobians come from the companion's own step backward
-functions in ``companion.scratch.numpy_rnn``, one vector-Jacobian product per unit of
+functions of ``companion.scratch.rnn``, ``lstm`` and ``gru``, one vector-Jacobian product per unit of
 state (``e_j^T J_t`` is row ``j`` of ``J_t``), and the products are accumulated
 from the last step backwards, as BPTT does with vectors. The norms are spectral
 norms (largest singular values), the quantities that the bounds of Pascanu et
@@ -38,17 +38,9 @@ from typing import NamedTuple
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from companion.scratch.numpy_rnn import (
-    gru_forward,
-    gru_step_backward,
-    gru_step_forward,
-    lstm_forward,
-    lstm_step_backward,
-    lstm_step_forward,
-    rnn_forward,
-    rnn_step_backward,
-    rnn_step_forward,
-)
+from companion.scratch.gru import gru_forward, gru_step_backward, gru_step_forward
+from companion.scratch.lstm import lstm_forward, lstm_step_backward, lstm_step_forward
+from companion.scratch.rnn import rnn_forward, rnn_step_backward, rnn_step_forward
 
 CELLS = ("rnn", "lstm", "gru")
 
@@ -117,7 +109,7 @@ def step_jacobians(
     """The Jacobians ds_t/ds_{t-1} and ds_t/dx_t of every step of a run (see ``StepJacobians``).
 
     ``cell`` is "rnn", "lstm" or "gru"; ``x: (T, B, D)`` time-major; the weights
-    are in PyTorch's layout as in ``companion.scratch.numpy_rnn``; ``h0, c0: (B, H)`` or
+    are in PyTorch's layout as in ``companion.scratch.weights.init_weights``; ``h0, c0: (B, H)`` or
     ``None`` for zeros (``c0`` only for the LSTM); ``nonlinearity`` only for the RNN.
     """
     if cell not in CELLS:
