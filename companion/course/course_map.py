@@ -79,9 +79,9 @@ CHAPTERS: tuple[Chapter, ...] = (
 )
 
 # The assumptions behind every computed time estimate, stated once.
-READING_WORDS_PER_MINUTE = 100  # careful reading of technical prose with equations
-MINUTES_PER_CODE_CELL = 2  # read a visible code cell and its output, maybe rerun it
-MINUTES_PER_EXERCISE = 25  # attempt one exercise and check it; solutions are read within this time
+READING_WORDS_PER_MINUTE = 150  # careful reading of technical prose with equations
+MINUTES_PER_CODE_CELL = 1  # read a visible code cell and its output, maybe rerun it
+MINUTES_PER_EXERCISE = 15  # attempt one exercise and check it; solutions are read within this time
 
 _CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.S | re.M)
 _SOLUTION = re.compile(r"^`{3,4}\{solution-start\}.*?^`{3,4}\{solution-end\}\s*\n?`{0,4}", re.S | re.M)
@@ -110,6 +110,7 @@ def estimate_time(markdown: str) -> TimeEstimate:
     visible = [cell for cell in cells if "remove-cell" not in "\n".join(cell.splitlines()[:4])]  # tags come first
     prose = _SOLUTION.sub("", _CODE_CELL.sub("", markdown))
     prose = re.sub(r"\A---\n.*?\n---\n", "", prose, flags=re.S)  # the jupytext header
+    prose = re.sub(r"^\s*(?:`{3,}.*|:[\w-]+:.*)$", "", prose, flags=re.M)  # directive fences and options
     words = len(re.findall(r"[A-Za-z0-9][\w'’-]*", prose))
     exercises = len(_EXERCISE.findall(markdown))
     minutes = (words / READING_WORDS_PER_MINUTE + len(visible) * MINUTES_PER_CODE_CELL
