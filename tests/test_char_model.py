@@ -223,3 +223,78 @@ def test_clipping_bounds_the_update_and_reports_the_norm_before_clipping():
     step = math.sqrt(sum(float(np.sum((model.params[n] - before[n]) ** 2)) for n in before))
     assert history.grad_norms[0] > 1e-3
     assert step == pytest.approx(1e-3, rel=1e-3)
+
+
+def two_layer_model(seed=0) -> CharLSTM:
+    return CharLSTM.create(V, E, H, np.random.default_rng(seed), dtype=np.float64, num_layers=2)
+
+
+def test_two_layer_model_has_pytorch_shaped_layers_and_a_stacked_state():
+    model = two_layer_model()
+    assert model.num_layers == 2
+    assert tuple(model.params) == ("W_emb", "W_ih", "W_hh", "b_ih", "b_hh",
+                                   "W_ih_l1", "W_hh_l1", "b_ih_l1", "b_hh_l1", "W_hy", "b_y")
+    assert model.params["W_ih_l1"].shape == (4 * H, H)  # layer 1 reads layer 0's states
+    h, c = model.initial_state(B)
+    assert h.shape == c.shape == (2, B, H)
+    torch_count = sum(p.numel() for p in torch.nn.LSTM(E, H, num_layers=2).parameters()) + V * E + V * H + V
+    assert model.num_parameters() == torch_count
+
+
+def test_two_layer_loss_grads_and_state_match_a_two_layer_torch_lstm():
+    model = two_layer_model()
+    inputs, targets, _ = small_batch()
+    rng = np.random.default_rng(5)
+    h0, c0 = rng.uniform(-0.5, 0.5, size=(2, 2, B, H))
+    loss, grads, (h_T, c_T) = model.loss_and_grads(inputs, targets, (h0, c0))
+
+    p = model.params
+    embedding = torch.nn.Embedding(V, E, dtype=torch.float64)
+    lstm = torch.nn.LSTM(E, H, num_layers=2, dtype=torch.float64)
+    head = torch.nn.Linear(H, V, dtype=torch.float64)
+    torch_names = {"W_ih": "weight_ih", "W_hh": "weight_hh", "b_ih": "bias_ih", "b_hh": "bias_hh"}
+    with torch.no_grad():
+        embedding.weight.copy_(torch.tensor(p["W_emb"]))
+        head.weight.copy_(torch.tensor(p["W_hy"]))
+        head.bias.copy_(torch.tensor(p["b_y"]))
+        for layer, suffix in ((0, ""), (1, "_l1")):
+            for kind, torch_kind in torch_names.items():
+                getattr(lstm, f"{torch_kind}_l{layer}").copy_(torch.tensor(p[kind + suffix]))
+    out, (h_n, c_n) = lstm(embedding(torch.tensor(inputs)), (torch.tensor(h0), torch.tensor(c0)))
+    torch_loss = torch.nn.functional.cross_entropy(head(out).reshape(-1, V), torch.tensor(targets).reshape(-1))
+    torch_loss.backward()
+
+    torch_grads = {"W_emb": embedding.weight.grad, "W_hy": head.weight.grad, "b_y": head.bias.grad}
+    for layer, suffix in ((0, ""), (1, "_l1")):
+        for kind, torch_kind in torch_names.items():
+            torch_grads[kind + suffix] = getattr(lstm, f"{torch_kind}_l{layer}").grad
+    assert loss == pytest.approx(torch_loss.item(), rel=1e-12)
+    assert set(grads) == set(torch_grads)
+    for name, g in torch_grads.items():
+        np.testing.assert_allclose(grads[name], g.numpy(), rtol=0, atol=1e-12, err_msg=name)
+    np.testing.assert_allclose(h_T, h_n.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(c_T, c_n.detach().numpy(), atol=1e-12)
+
+
+def test_two_layer_model_rejects_a_one_layer_state_and_samples_reproducibly():
+    model = two_layer_model()
+    inputs, targets, (h0, c0) = small_batch()  # (B, H) states: one layer's
+    with pytest.raises(ValueError, match=r"\(L, B, H\) = \(2, 2, 5\)"):
+        model.loss(inputs, targets, (h0, c0))
+    first = model.sample(np.array([1, 2]), 6, 1.0, np.random.default_rng(3))
+    again = model.sample(np.array([1, 2]), 6, 1.0, np.random.default_rng(3))
+    np.testing.assert_array_equal(first, again)
+    greedy = model.sample(np.array([1, 2]), 4, 1e-6, np.random.default_rng(0))
+    # greedy by hand: the stack read step by step from zeros, argmax of the head each time
+    state, current, expected = model.initial_state(1), 2, []
+    _, state = model.loss(np.array([[1]]), np.array([[0]]), state)
+    for _ in range(4):
+        logits, _, _, state = model._forward(np.array([[current]]), state)
+        current = int(np.argmax(logits[0]))
+        expected.append(current)
+    np.testing.assert_array_equal(greedy, expected)
+
+
+def test_create_rejects_zero_layers():
+    with pytest.raises(ValueError, match="num_layers must be at least 1"):
+        CharLSTM.create(V, E, H, np.random.default_rng(0), num_layers=0)

@@ -107,3 +107,34 @@ def test_layout_puts_each_chapter_in_its_part_column_at_a_free_spot():
     assert len(set(_LAYOUT.values())) == len(_LAYOUT)
     for ch in CHAPTERS:
         assert _LAYOUT[ch.number][0] == PARTS.index(ch.part), ch.label
+
+
+def test_time_estimate_counts_prose_visible_cells_and_exercises():
+    from companion.course.course_map import (MINUTES_PER_CODE_CELL, MINUTES_PER_EXERCISE,
+                                             READING_WORDS_PER_MINUTE, estimate_time)
+
+    words = " ".join(["word"] * (2 * READING_WORDS_PER_MINUTE))  # two minutes of reading
+    page = "\n".join([
+        "---", "jupytext: header words are not counted", "---", "", words, "",
+        "```{code-cell} ipython3", "x = 1  # code words are not counted", "```", "",
+        "```{code-cell} ipython3", ":tags: [remove-cell]", "", "assert x == 1", "```", "",
+        "````{exercise-start}", ":label: e1", "````", "", "````{exercise-end}", "````", "",
+        "````{solution-start} e1", ":class: dropdown", "````", "", "solution words are not counted either", "",
+        "````{solution-end}", "````", "",
+    ])
+    estimate = estimate_time(page)
+    assert (estimate.words, estimate.code_cells, estimate.exercises) == (2 * READING_WORDS_PER_MINUTE, 1, 1)
+    minutes = 2 + MINUTES_PER_CODE_CELL + MINUTES_PER_EXERCISE
+    assert estimate.hours == round(minutes / 60 * 4) / 4
+
+
+def test_written_chapters_take_their_hours_from_their_pages():
+    from pathlib import Path
+
+    from companion.course.course_map import PLANNED_HOURS, estimate_time
+
+    book = Path(__file__).resolve().parents[1] / "book"
+    for ch in CHAPTERS:
+        page = book / f"{ch.slug}.md"
+        expected = estimate_time(page.read_text(encoding="utf-8")).hours if page.is_file() else PLANNED_HOURS[ch.number]
+        assert ch.hours == expected, ch.number

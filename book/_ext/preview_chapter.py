@@ -38,7 +38,7 @@ def main(chapter: str) -> int:
     # Paths in a --config file are read relative to that file; point them home.
     # The cache guard is left out: a preview always executes its chapter afresh.
     sphinx = config["sphinx"]
-    sphinx["local_extensions"] = {"no_live_code": str(ROOT / "book" / "_ext")}
+    sphinx["local_extensions"] = {name: str(ROOT / "book" / "_ext") for name in ("no_live_code", "chapter_ref")}
     sphinx["config"].pop("companion_cache_guard_package", None)
     sphinx["config"]["html_static_path"] = [str(ROOT / ".mathjax")]
     config["bibtex_bibfiles"] = [str(ROOT / "book" / "references.bib")]

@@ -1,8 +1,11 @@
 """The course map: every chapter, its part, its prerequisites and a time estimate.
 
 One explicit table, read by the welcome page (the dependency graph) and the
-instructor guide (syllabi and time budgets). ``hours`` is a planning estimate
-of a student's time for one chapter: reading it and doing its exercises.
+instructor guide (syllabi and time budgets). ``hours`` is a student's time for
+one chapter: reading it and doing its exercises. For a chapter whose page is in
+book/, it is computed from the page by :func:`estimate_time` (words at a stated
+reading speed, visible code cells, exercises at a stated time each); for a
+planned chapter it is the planning figure in the table.
 
     from companion.course.course_map import CHAPTERS, available_chapters, plot_dependency_graph
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -75,6 +78,58 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter(22, "ch22_scaling_up", "Scaling up and what came next", _V, (13,), 3.0, "Scaling up"),
 )
 
+# The assumptions behind every computed time estimate, stated once.
+READING_WORDS_PER_MINUTE = 150  # careful reading of technical prose with equations
+MINUTES_PER_CODE_CELL = 1  # read a visible code cell and its output, maybe rerun it
+MINUTES_PER_EXERCISE = 15  # attempt one exercise and check it; solutions are read within this time
+
+_CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.S | re.M)
+_SOLUTION = re.compile(r"^`{3,4}\{solution-start\}.*?^`{3,4}\{solution-end\}\s*\n?`{0,4}", re.S | re.M)
+_EXERCISE = re.compile(r"^`{3,4}\{exercise-start\}", re.M)
+
+
+@dataclass(frozen=True)
+class TimeEstimate:
+    """What a chapter page asks of a student, and the hours it adds up to."""
+
+    words: int  # prose, outside code cells and solutions
+    code_cells: int  # cells a reader sees (not tagged remove-cell)
+    exercises: int
+    hours: float  # rounded to the nearest quarter hour
+
+    @property
+    def minutes(self) -> dict[str, float]:
+        return {"reading": self.words / READING_WORDS_PER_MINUTE,
+                "code": self.code_cells * MINUTES_PER_CODE_CELL,
+                "exercises": self.exercises * MINUTES_PER_EXERCISE}
+
+
+def estimate_time(markdown: str) -> TimeEstimate:
+    """Hours for one chapter page: words / READING_WORDS_PER_MINUTE, plus the code cells and the exercises."""
+    cells = _CODE_CELL.findall(markdown)
+    visible = [cell for cell in cells if "remove-cell" not in "\n".join(cell.splitlines()[:4])]  # tags come first
+    prose = _SOLUTION.sub("", _CODE_CELL.sub("", markdown))
+    prose = re.sub(r"\A---\n.*?\n---\n", "", prose, flags=re.S)  # the jupytext header
+    prose = re.sub(r"^\s*(?:`{3,}.*|:[\w-]+:.*)$", "", prose, flags=re.M)  # directive fences and options
+    words = len(re.findall(r"[A-Za-z0-9][\w'’-]*", prose))
+    exercises = len(_EXERCISE.findall(markdown))
+    minutes = (words / READING_WORDS_PER_MINUTE + len(visible) * MINUTES_PER_CODE_CELL
+               + exercises * MINUTES_PER_EXERCISE)
+    return TimeEstimate(words, len(visible), exercises, round(minutes / 60 * 4) / 4)
+
+
+_BOOK = Path(__file__).resolve().parents[2] / "book"
+
+
+def _with_measured_hours(chapter: Chapter) -> Chapter:
+    page = _BOOK / f"{chapter.slug}.md"
+    if not page.is_file():
+        return chapter  # planned: the planning figure stays
+    return replace(chapter, hours=estimate_time(page.read_text(encoding="utf-8")).hours)
+
+
+PLANNED_HOURS = {chapter.number: chapter.hours for chapter in CHAPTERS}  # the table's figures
+CHAPTERS = tuple(_with_measured_hours(chapter) for chapter in CHAPTERS)
 _BY_NUMBER = {chapter.number: chapter for chapter in CHAPTERS}
 
 

@@ -4,7 +4,7 @@ The model reads a (T, B) block of character ids and predicts, at every
 position, the id that comes next:
 
     x = W_emb[inputs]                         embedding        (T, B, E)
-    h, (h_T, c_T) = LSTM(x, (h_0, c_0))       companion.scratch.lstm      (T, B, H)
+    h, (h_T, c_T) = LSTM(x, (h_0, c_0))       companion.scratch.lstm, one layer or num_layers stacked (T, B, H)
     logits = h W_hy^T + b_y                   linear head       (T, B, V)
     loss = mean softmax cross-entropy of the targets, in nats per character
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from companion.scratch.deep_rnn import deep_backward, deep_forward
 from companion.scratch.losses import softmax_cross_entropy
 from companion.scratch.lstm import lstm_backward, lstm_forward, lstm_step_forward
 from companion.scratch.weights import init_weights
@@ -29,7 +30,19 @@ from companion.scratch.optim import Optimizer, clip_grad_norm, global_norm
 from companion.scratch.sampling import sample_with_temperature
 from companion.data.text_data import bptt_chunks
 
-State = tuple[np.ndarray, np.ndarray]  # (h, c), each (B, H)
+State = tuple[np.ndarray, np.ndarray]  # (h, c), each (B, H); each (L, B, H) for L > 1 layers
+LAYER_KINDS = ("W_ih", "W_hh", "b_ih", "b_hh")
+_TORCH_KINDS = {"W_ih": "weight_ih", "W_hh": "weight_hh", "b_ih": "bias_ih", "b_hh": "bias_hh"}
+
+
+def layer_names(layer: int) -> tuple[str, ...]:
+    """The parameter names of LSTM layer ``layer``: ``W_ih, ...`` for layer 0, ``W_ih_l1, ...`` above it."""
+    return LAYER_KINDS if layer == 0 else tuple(f"{kind}_l{layer}" for kind in LAYER_KINDS)
+
+
+def parameter_names(num_layers: int) -> tuple[str, ...]:
+    """Every parameter of a CharLSTM with ``num_layers`` layers, in order."""
+    return ("W_emb", *(name for layer in range(num_layers) for name in layer_names(layer)), "W_hy", "b_y")
 
 
 # ----------------------------------------------------------------- embedding
@@ -59,22 +72,31 @@ def embedding_backward(ids: np.ndarray, d_x: np.ndarray, vocab_size: int) -> np.
 
 
 class CharLSTM:
-    """Embedding, one LSTM layer and a linear head, with parameters in one dict.
+    """Embedding, one LSTM layer or a stack of them, and a linear head, with parameters in one dict.
 
-    ``params`` holds ``W_emb: (V, E)``, the LSTM's ``W_ih: (4H, E)``,
+    ``params`` holds ``W_emb: (V, E)``, the first LSTM layer's ``W_ih: (4H, E)``,
     ``W_hh: (4H, H)``, ``b_ih, b_hh: (4H,)`` (PyTorch's layout and gate order),
-    and the head ``W_hy: (V, H)``, ``b_y: (V,)``, all of one float dtype.
+    for a stack the same four for every layer above it, named ``W_ih_l1``, ...,
+    (``W_ih_l1: (4H, H)``: a layer reads the states of the one below), and the
+    head ``W_hy: (V, H)``, ``b_y: (V,)`` on the top layer, all of one float dtype.
+    The number of layers is read from the names (:func:`parameter_names`).
+    With one layer the state is ``(h, c)``, each ``(B, H)``; with L > 1 layers
+    each is ``(L, B, H)``, one row per layer as in ``torch.nn.LSTM``.
     """
 
-    NAMES = ("W_emb", "W_ih", "W_hh", "b_ih", "b_hh", "W_hy", "b_y")
+    NAMES = parameter_names(1)
 
     def __init__(self, params: dict[str, np.ndarray]) -> None:
-        if tuple(params) != self.NAMES:
-            raise ValueError(f"params must have the keys {self.NAMES} in that order; got {tuple(params)}")
+        num_layers = sum(1 for name in params if name.startswith("W_ih"))
+        names = parameter_names(max(num_layers, 1))
+        if tuple(params) != names:
+            raise ValueError(f"params must have the keys {names} in that order; got {tuple(params)}")
         V, E = params["W_emb"].shape
         H = params["W_hh"].shape[1]
-        expected = {"W_ih": (4 * H, E), "W_hh": (4 * H, H), "b_ih": (4 * H,), "b_hh": (4 * H,),
-                    "W_hy": (V, H), "b_y": (V,)}
+        expected = {"W_hy": (V, H), "b_y": (V,)}
+        for layer in range(num_layers):
+            w_ih, w_hh, b_ih, b_hh = layer_names(layer)
+            expected.update({w_ih: (4 * H, E if layer == 0 else H), w_hh: (4 * H, H), b_ih: (4 * H,), b_hh: (4 * H,)})
         for name, shape in expected.items():
             if params[name].shape != shape:
                 raise ValueError(f"params[{name!r}] must be {shape} for V={V}, E={E}, H={H}; got {params[name].shape}")
@@ -82,15 +104,20 @@ class CharLSTM:
         if len(dtypes) != 1 or params["W_emb"].dtype not in (np.float32, np.float64):
             raise ValueError(f"params must all be float32 or all float64; got {sorted(map(str, dtypes))}")
         self.params = params
+        self.num_layers = num_layers
 
     @classmethod
     def create(cls, vocab_size: int, embed_size: int, hidden_size: int, rng: np.random.Generator,
-               dtype=np.float32) -> CharLSTM:
+               dtype=np.float32, num_layers: int = 1) -> CharLSTM:
         """Fresh parameters initialised as PyTorch does: N(0, 1) embeddings, U(-1/sqrt(H), 1/sqrt(H)) elsewhere."""
+        if num_layers < 1:
+            raise ValueError(f"num_layers must be at least 1; got {num_layers}")
         V, E, H = vocab_size, embed_size, hidden_size
         k = 1.0 / math.sqrt(H)
         params = {"W_emb": rng.normal(size=(V, E))}
-        params.update(init_weights("lstm", E, H, rng))
+        for layer in range(num_layers):
+            weights = init_weights("lstm", E if layer == 0 else H, H, rng)
+            params.update(zip(layer_names(layer), (weights[kind] for kind in LAYER_KINDS)))
         params["W_hy"] = rng.uniform(-k, k, size=(V, H))
         params["b_y"] = rng.uniform(-k, k, size=V)
         return cls({name: value.astype(dtype) for name, value in params.items()})
@@ -111,8 +138,9 @@ class CharLSTM:
         return sum(p.size for p in self.params.values())
 
     def initial_state(self, batch_size: int) -> State:
-        """Zeros for h and c, each (B, H): the state at the start of a stream."""
-        zeros = np.zeros((batch_size, self.hidden_size), dtype=self.dtype)
+        """Zeros for h and c, each (B, H) (or (L, B, H) for L > 1 layers): the state at the start of a stream."""
+        shape = (batch_size, self.hidden_size) if self.num_layers == 1 else (self.num_layers, batch_size, self.hidden_size)
+        zeros = np.zeros(shape, dtype=self.dtype)
         return zeros, zeros.copy()
 
     def _check(self, inputs: np.ndarray, targets: np.ndarray, state: State | None) -> State:
@@ -126,15 +154,20 @@ class CharLSTM:
         B, H = inputs.shape[1], self.hidden_size
         if state is None:
             return self.initial_state(B)
-        if len(state) != 2 or any(s.shape != (B, H) or s.dtype != self.dtype for s in state):
+        shape, dims = ((B, H), "(B, H)") if self.num_layers == 1 else ((self.num_layers, B, H), "(L, B, H)")
+        if len(state) != 2 or any(s.shape != shape or s.dtype != self.dtype for s in state):
             got = [(s.shape, str(s.dtype)) for s in state]
-            raise ValueError(f"state must be (h, c), each (B, H) = ({B}, {H}) of {self.dtype}; got {got}")
+            raise ValueError(f"state must be (h, c), each {dims} = {shape} of {self.dtype}; got {got}")
         return state
 
     def _forward(self, inputs, state):
         p = self.params
         x = embedding_forward(inputs, p["W_emb"])
-        outputs, (h_T, c_T), cache = lstm_forward(x, state[0], state[1], p["W_ih"], p["W_hh"], p["b_ih"], p["b_hh"])
+        if self.num_layers == 1:
+            outputs, (h_T, c_T), cache = lstm_forward(x, state[0], state[1], p["W_ih"], p["W_hh"], p["b_ih"], p["b_hh"])
+        else:  # the stack, under PyTorch's names, as companion.scratch.deep_rnn expects them
+            outputs, (h_T, c_T), cache = deep_forward(x, self._torch_named(), "lstm", self.num_layers, False,
+                                                      state[0], state[1])
         hidden = outputs.reshape(-1, self.hidden_size)  # (T*B, H): time and batch flattened
         logits = hidden @ p["W_hy"].T + p["b_y"]
         # Copies, not views into the cache: the next chunk gets values, no path back here.
@@ -161,10 +194,21 @@ class CharLSTM:
         loss, d_logits = softmax_cross_entropy(logits, targets.ravel())
         grads = {"W_hy": d_logits.T @ hidden, "b_y": d_logits.sum(axis=0)}
         d_outputs = (d_logits @ p["W_hy"]).reshape(*inputs.shape, self.hidden_size)
-        lstm_grads = lstm_backward(d_outputs, cache)  # its "h0" and "c0" are dropped: truncation
-        grads.update({name: lstm_grads[name] for name in ("W_ih", "W_hh", "b_ih", "b_hh")})
+        if self.num_layers == 1:
+            lstm_grads = lstm_backward(d_outputs, cache)  # its "h0" and "c0" are dropped: truncation
+            grads.update({name: lstm_grads[name] for name in LAYER_KINDS})
+        else:
+            lstm_grads = deep_backward(d_outputs, cache)  # "h0" and "c0" dropped here too
+            for layer in range(self.num_layers):
+                for kind, name in zip(LAYER_KINDS, layer_names(layer)):
+                    grads[name] = lstm_grads[f"{_TORCH_KINDS[kind]}_l{layer}"]
         grads["W_emb"] = embedding_backward(inputs, lstm_grads["x"], self.vocab_size)
-        return loss, {name: grads[name] for name in self.NAMES}, new_state
+        return loss, {name: grads[name] for name in self.params}, new_state
+
+    def _torch_named(self) -> dict[str, np.ndarray]:
+        """The LSTM layers' weights under PyTorch's names (``weight_ih_l0``, ...), as deep_rnn reads them."""
+        return {f"{_TORCH_KINDS[kind]}_l{layer}": self.params[name]
+                for layer in range(self.num_layers) for kind, name in zip(LAYER_KINDS, layer_names(layer))}
 
     def sample(self, prefix: np.ndarray, n: int, temperature: float, rng: np.random.Generator) -> np.ndarray:
         """Read the ids of ``prefix`` (P,), then draw ``n`` more one at a time; returns those n ids.
@@ -187,8 +231,12 @@ class CharLSTM:
         current = prefix[-1]
         out = np.empty(n, dtype=np.int64)
         for i in range(n):
-            h, c, _ = lstm_step_forward(p["W_emb"][[current]], h, c, *weights)
-            logits = h[0] @ p["W_hy"].T + p["b_y"]
+            if self.num_layers == 1:
+                h, c, _ = lstm_step_forward(p["W_emb"][[current]], h, c, *weights)
+                logits = h[0] @ p["W_hy"].T + p["b_y"]
+            else:  # one step of the stack: the top layer's state feeds the head
+                logits, _, _, (h, c) = self._forward(np.array([[current]]), (h, c))
+                logits = logits[0]
             current = out[i] = sample_with_temperature(logits, temperature, rng)
         return out
 

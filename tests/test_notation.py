@@ -1,0 +1,71 @@
+"""One notation for the book: symbols retired by the notation page must not come back.
+
+The checker reads the mathematics of every page of book/ (inline $...$ and
+display $$...$$ outside code cells) and looks for the retired symbols of
+book/notation.md's "One symbol, one meaning" table.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+
+# (pattern, pages where it may appear (empty: none), what to write instead)
+RETIRED = [
+    (r"W_\{?xh\}?|W_\{?hx\}?", (), "write W_{ih} (PyTorch's name) for the input weights"),
+    (r"(?<![A-Za-z\\])D_(?:[rst]\b|\{)", (), r"the tanh derivative of a step is \Lambda_t; D is the input size"),
+    (r"\\gamma\b", ("ch04_vanishing_exploding.md", "notation.md"), r"\gamma is chapter 4's derivative bound only"),
+    (r"\\alpha\b", ("ch06_architectures.md", "ch09_training_numpy.md", "notation.md"),
+     r"\alpha is attention weights and CTC's forward variable (chapter 6) and chapter 9's smoothing constant"),
+    (r"(?<![A-Za-z\\])c_(?:i\b|\{i)", (), r"the context vector is \kappa_i; c_t is the LSTM cell"),
+    (r"onehot\}\(c_", (), r"a target class is y^\star_t"),
+    (r"W_\{hh\}\\?,?\s*h_\{t-1\}\s*\+\s*b(?![_A-Za-z{])", (), r"the recurrent bias is b_{ih} + b_{hh}, or their sum b_h"),
+    (r"\(h_t,\s*s_t\)", (), "the LSTM cell state is c_t"),
+]
+
+CODE_CELL = re.compile(r"^```\{code-cell\}.*?^```", re.S | re.M)
+MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
+
+
+def mathematics(text: str) -> list[str]:
+    """Every piece of mathematics on a page, code cells left out."""
+    prose = CODE_CELL.sub("", text)
+    return [display or inline for display, inline in MATH.findall(prose)]
+
+
+def retired_symbols(text: str, page: str) -> list[str]:
+    """One line per retired symbol found on ``page``, naming the symbol and the replacement."""
+    found = []
+    for pattern, allowed, advice in RETIRED:
+        if page in allowed or page == "notation.md":  # the notation page names what it retires
+            continue
+        for piece in mathematics(text):
+            match = re.search(pattern, piece)
+            if match:
+                found.append(f"{page}: {match.group(0)!r} in ${piece.strip()[:60]}$: {advice}")
+    return found
+
+
+def test_no_retired_symbol_in_the_book():
+    found = [line for page in sorted(BOOK.glob("*.md")) for line in retired_symbols(page.read_text(), page.name)]
+    assert not found, "retired symbols (see book/notation.md):\n" + "\n".join(found)
+
+
+def test_a_planted_retired_symbol_is_found():
+    page = "ch02_recurrent_cell.md"
+    text = (BOOK / page).read_text()
+    assert retired_symbols(text, page) == []
+    planted = text + "\nThe old name: $h_t = \\tanh(W_{xh} x_t + W_{hh} h_{t-1} + b)$.\n"
+    found = retired_symbols(planted, page)
+    assert len(found) == 2 and "W_{ih}" in found[0] and "b_{ih} + b_{hh}" in found[1]
+    assert retired_symbols(text + "\n$$\\gamma = 1$$\n", page)  # gamma belongs to chapter 4
+    assert not retired_symbols(text + "\n```{code-cell} ipython3\nW_xh = 1  # $W_{xh}$\n```\n", page)  # code is not notation
+
+
+def test_every_retired_symbol_is_named_on_the_notation_page():
+    notation = (BOOK / "notation.md").read_text()
+    for symbol in (r"W_{xh}", r"\kappa", r"\chi_t", r"y^\star_t", r"\Lambda_t", r"\xi^{(\ell)}_t", r"\omega", "N_L"):
+        assert symbol in notation, symbol
