@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from companion.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10
+from companion.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10, ch13, ch14
 from companion.exercises.checking import CheckResult, Exercise, check_exercise
 
 EXERCISES: dict[str, Exercise] = {
@@ -27,6 +27,8 @@ EXERCISES: dict[str, Exercise] = {
     **ch08.EXERCISES,
     **ch09.EXERCISES,
     **ch10.EXERCISES,
+    **ch13.EXERCISES,
+    **ch14.EXERCISES,
 }
 
 
