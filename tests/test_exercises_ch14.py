@@ -128,9 +128,10 @@ def test_untransposed_kernel_gives_the_shape_message():
 
 
 def test_reshape_is_not_a_transpose():
-    # Same shape, scrambled entries; with D = 1 a reshape happens to equal the transpose, so a larger case shows it.
-    message = message_of("ch14.lstm_torch_to_keras", lstm_reshaped_instead_of_transposed)
-    assert message.startswith("ch14.lstm_torch_to_keras: kernel is wrong in case") and '"D=1, H=2"' not in message
+    # Same shapes, scrambled entries. With D = 1 a reshaped kernel equals the transposed one, but the
+    # recurrent kernel (H = 2) does not.
+    assert message_of("ch14.lstm_torch_to_keras", lstm_reshaped_instead_of_transposed).startswith(
+        'ch14.lstm_torch_to_keras: recurrent_kernel is wrong in case "D=1, H=2"')
 
 
 def test_dropping_the_recurrent_bias_is_wrong():
