@@ -90,7 +90,8 @@ def bpc_cases(seed: int = 0) -> list[Case]:
     for i, (T, B, V) in enumerate(sizes):
         rng = np.random.default_rng((seed, 1 + i))
         logits = rng.normal(scale=2.0, size=(T, B, V))
-        cases.append(Case(f"T={T}, B={B}, V={V}", {"logits": logits, "targets": rng.integers(0, V, size=(T, B))},
+        again = ", other values" if (T, B, V) in sizes[:i] else ""
+        cases.append(Case(f"T={T}, B={B}, V={V}{again}", {"logits": logits, "targets": rng.integers(0, V, size=(T, B))},
                           {"T": T, "B": B, "V": V}))
     T, B, V = sizes[1][0], sizes[1][1], 5
     rng = np.random.default_rng((seed, 9))

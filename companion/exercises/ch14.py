@@ -36,7 +36,8 @@ def _torch_cell_cases(seed: int, gates: int) -> list[Case]:
             "bias_hh": rng.uniform(0.5, 1.5, size=gates * H) * rng.choice([-1, 1], size=gates * H),
         }
         dims = {"D": D, "H": H, f"{gates}H": gates * H, "2": 2}
-        cases.append(Case(f"D={D}, H={H}", kwargs, dims))
+        again = ", other values" if (D, H) in _sizes(seed)[:i] else ""
+        cases.append(Case(f"D={D}, H={H}{again}", kwargs, dims))
     return cases
 
 
