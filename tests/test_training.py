@@ -183,3 +183,9 @@ def test_patience_without_validation_data_is_refused():
     model, optimizer, _, train, _ = make_run()
     with pytest.raises(ValueError, match="needs valid_data"):
         fit(model, optimizer, mse, train, patience=2)
+
+
+def test_progress_bar_can_be_switched_on(capsys):
+    model, optimizer, _, train, _ = make_run()
+    history = fit(model, optimizer, mse, train, epochs=1, progress=True, device=torch.device("cpu"))
+    assert len(history.train_loss) == 6

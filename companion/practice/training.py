@@ -22,6 +22,7 @@ import os
 import random
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 LossFn = Callable[[torch.nn.Module, Any], torch.Tensor]
 
@@ -245,12 +245,13 @@ def fit(
         history.lr.append(optimizer.param_groups[0]["lr"])
         model.train()
         losses = []
-        for batch in tqdm(train_data, desc=f"epoch {epoch + 1}/{epochs}", disable=not show, leave=False):
+        for batch in _progress(train_data, show, f"epoch {epoch + 1}/{epochs}"):
             loss = loss_fn(model, to_device(batch, device))
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"the training loss is {loss.item()} at update {len(history.train_loss) + 1} "
-                    f"(epoch {epoch + 1}, batch {len(losses) + 1}): lower the learning rate or clip the gradients"
+                    f"(epoch {epoch + 1}, batch {len(losses) + 1}): look for NaN or inf in that batch, "
+                    "or lower the learning rate or clip the gradients"
                 )
             optimizer.zero_grad()
             loss.backward()
@@ -288,6 +289,17 @@ def fit(
         model.load_state_dict(best_model)
     history.seconds = time.perf_counter() - start
     return history
+
+
+def _progress(iterable: Iterable, show: bool, description: str) -> Iterable:
+    """``iterable`` with a tqdm.auto progress bar (a widget in JupyterLab, text in a terminal), or as it is."""
+    if not show:
+        return iterable
+    with warnings.catch_warnings():
+        # Without ipywidgets, tqdm.auto warns once and falls back to the text bar, which is fine.
+        warnings.simplefilter("ignore")
+        from tqdm.auto import tqdm
+    return tqdm(iterable, desc=description, leave=False)
 
 
 @torch.no_grad()
