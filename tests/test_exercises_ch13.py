@@ -9,12 +9,16 @@ import numpy as np
 import pytest
 import torch
 
-from companion.exercises import EXERCISES
-from companion.exercises.checking import check_exercise
 from companion.solutions import ch13 as solutions
+from exercise_contract import (
+    assert_case_sizes_vary_with_the_seed,
+    assert_reference_passes_on_twenty_seeds,
+    assert_stub_says_not_implemented,
+    chapter_ids,
+)
 from exercise_messages import message_of
 
-IDS = [exercise_id for exercise_id in EXERCISES if exercise_id.startswith("ch13.")]
+IDS = chapter_ids("ch13")
 
 
 def test_chapter_has_four_exercises():
@@ -23,23 +27,17 @@ def test_chapter_has_four_exercises():
 
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_reference_passes_on_twenty_seeds(exercise_id):
-    for seed in range(20):
-        result = check_exercise(EXERCISES[exercise_id], EXERCISES[exercise_id].reference, seed=seed)
-        assert result.passed, (seed, result.message)
+    assert_reference_passes_on_twenty_seeds(exercise_id)
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_stub_says_not_implemented(exercise_id):
-    def stub(**kwargs):
-        raise NotImplementedError
-
-    assert message_of(exercise_id, stub) == f"{exercise_id} is not implemented yet: replace `raise NotImplementedError` with your code."
+    assert_stub_says_not_implemented(exercise_id)
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_case_sizes_vary_with_the_seed(exercise_id):
-    names = {tuple(case.name for case in EXERCISES[exercise_id].make_cases(seed)) for seed in range(5)}
-    assert len(names) > 1
+    assert_case_sizes_vary_with_the_seed(exercise_id)
 
 
 # --- ch13.clipped_sgd_step ----------------------------------------------------------------
