@@ -211,7 +211,8 @@ def fit(
 
     ``resume=True`` continues from ``checkpoint_path`` if it exists, and ends
     with the same weights as a run that was never interrupted. ``max_seconds``
-    stops after the update that exceeds the budget. ``progress`` shows a bar;
+    stops after the update that exceeds the budget (the epoch it ends is then
+    validated and checkpointed as if complete). ``progress`` shows a bar;
     by default only in an interactive terminal, so logs and built pages stay
     clean (pass True in JupyterLab). Raises FloatingPointError naming the
     update when the loss is NaN or infinite.
