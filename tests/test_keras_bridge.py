@@ -13,6 +13,9 @@ import torch  # noqa: E402
 
 from companion.practice.keras_bridge import cell_from_keras, cell_to_keras, keras_to_torch, torch_to_keras  # noqa: E402
 
+# Keras converts torch tensors with np.array(x), which NumPy 2 flags; not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
 TORCH_LAYERS = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
 KERAS_LAYERS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 CONFIGS = [(kind, layers, bidirectional) for kind in ("rnn", "lstm", "gru") for layers in (1, 2) for bidirectional in (False, True)]
