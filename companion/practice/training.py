@@ -195,6 +195,7 @@ def fit(
     checkpoint_path: str | Path | None = None,
     resume: bool = False,
     max_seconds: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
     device: torch.device | None = None,
     progress: bool | None = None,
     on_epoch_end: Callable[[int, History], None] | None = None,
@@ -212,7 +213,9 @@ def fit(
     ``resume=True`` continues from ``checkpoint_path`` if it exists, and ends
     with the same weights as a run that was never interrupted. ``max_seconds``
     stops after the update that exceeds the budget (the epoch it ends is then
-    validated and checkpointed as if complete). ``progress`` shows a bar;
+    validated and checkpointed as if complete), in seconds of ``clock``:
+    wall-clock time by default, or ``time.process_time`` to count only this
+    process's CPU time on a shared machine. ``progress`` shows a bar;
     by default only in an interactive terminal, so logs and built pages stay
     clean (pass True in JupyterLab). Raises FloatingPointError naming the
     update when the loss is NaN or infinite.
@@ -240,7 +243,7 @@ def fit(
         set_rng_states(checkpoint["rng"])
         first_epoch = checkpoint["epoch"] + 1
     show = sys.stderr.isatty() if progress is None else progress
-    start = time.perf_counter() - history.seconds
+    start = clock() - history.seconds
 
     for epoch in range(first_epoch, epochs):
         history.lr.append(optimizer.param_groups[0]["lr"])
@@ -261,7 +264,7 @@ def fit(
             losses.append(loss.item())
             history.train_loss.append(loss.item())
             history.grad_norm.append(norm.item())
-            if max_seconds is not None and time.perf_counter() - start > max_seconds:
+            if max_seconds is not None and clock() - start > max_seconds:
                 history.out_of_time = True
                 break
         history.epoch_train_loss.append(sum(losses) / len(losses))
@@ -278,7 +281,7 @@ def fit(
             if stopper.best_epoch == epoch:
                 best_model = copy.deepcopy(model.state_dict())
             history.stopped_early = stop
-        history.seconds = time.perf_counter() - start
+        history.seconds = clock() - start
         if checkpoint_path is not None:
             save_checkpoint(checkpoint_path, model, optimizer, scheduler, epoch, history, stopper, best_model)
         if on_epoch_end is not None:
@@ -288,7 +291,7 @@ def fit(
 
     if best_model is not None:
         model.load_state_dict(best_model)
-    history.seconds = time.perf_counter() - start
+    history.seconds = clock() - start
     return history
 
 
