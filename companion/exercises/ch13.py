@@ -49,6 +49,8 @@ def early_stopping_cases(seed: int = 0) -> list[Case]:
     cases.append(("falls, then rises", curve + rng.uniform(0, 0.01, size=E) * (np.arange(E) > turn), 2, 0.0))
     # 2. A loss exactly at best - min_delta does not count as an improvement (0.25 is exact in binary).
     cases.append(("a tie at best - min_delta", np.array([1.0, 0.75, 0.75, 0.5, 0.5, 0.5]), 2, 0.25))
+    # 2b. Same length as case 2, other values: an answer remembered by input shape fails.
+    cases.append(("a dip, then a slow rise", np.array([1.0, 0.9, 0.95, 0.97, 0.99, 1.2]), 2, 0.0))
     # 3. Small steady gains below min_delta: the best epoch is not the lowest loss.
     E = int(rng.integers(6, 10))
     small = 1.0 - 0.01 * np.arange(E) - rng.uniform(0, 0.004, size=E)

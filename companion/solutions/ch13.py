@@ -6,11 +6,7 @@ pastes its source into the student notebook, and the book shows it with
 plain numbers (float64), and use PyTorch inside.
 """
 
-import math
-import random
-
 import numpy as np
-import torch
 
 
 def clipped_sgd_step(W, b, x, y, lr, max_norm):
@@ -23,6 +19,8 @@ def clipped_sgd_step(W, b, x, y, lr, max_norm):
     Returns (W_new (K, D), b_new (K,), norm): float64 arrays and the global
     gradient norm *before* clipping, as a float.
     """
+    import torch
+
     W_t = torch.tensor(W, requires_grad=True)  # a copy: the caller's array is not touched
     b_t = torch.tensor(b, requires_grad=True)
     optimizer = torch.optim.SGD([W_t, b_t], lr=lr)
@@ -44,6 +42,8 @@ def early_stopping_epochs(val_losses, patience, min_delta):
     without improvement. Returns (stop_epoch, best_epoch) as ints; stop_epoch
     is E - 1 if training never stops early.
     """
+    import math
+
     best, best_epoch, wait = math.inf, -1, 0
     for epoch, loss in enumerate(val_losses):
         if loss < best - min_delta:
@@ -63,6 +63,9 @@ def seeded_draws(seed, n):
       1: np.random.rand(n)
       2: torch.rand(n, dtype=torch.float64)
     """
+    import random
+    import torch
+
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -77,6 +80,9 @@ def bits_per_character(logits, targets):
     targets: (T, B) integer ids, the characters that came next.
     Returns a float: the mean over all T*B positions of -log2 softmax(logits)[target].
     """
+    import math
+    import torch
+
     V = logits.shape[-1]
     nats = torch.nn.functional.cross_entropy(torch.from_numpy(logits).reshape(-1, V),
                                              torch.from_numpy(targets).long().reshape(-1))
