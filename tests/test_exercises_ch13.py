@@ -154,8 +154,7 @@ def stopping_returns_length_when_never_stopping(val_losses, patience, min_delta)
 
 def stopping_returns_none_when_never_stopping(val_losses, patience, min_delta):
     stop, best = solutions.early_stopping_epochs(val_losses, patience, min_delta)
-    wait = 0
-    return (None if stop == len(val_losses) - 1 and patience > 1 else stop), best  # noqa: F841
+    return (None if stop == len(val_losses) - 1 and patience > 1 else stop), best
 
 
 def test_best_epoch_by_argmin_is_wrong():
