@@ -43,7 +43,9 @@ def test_the_config_has_only_absolute_paths_and_the_execution_cache_on():
     assert config["execute"]["execute_notebooks"] == "cache"
     paths = [*config["sphinx"]["local_extensions"].values(), *config["sphinx"]["config"]["html_static_path"],
              *config["bibtex_bibfiles"]]
-    assert paths and all(Path(p).is_absolute() and Path(p).exists() for p in paths)
+    assert paths and all(Path(p).is_absolute() for p in paths)
+    # .mathjax is fetched by the book targets, which may not have run yet on a fresh clone
+    assert all(Path(p).exists() for p in paths if Path(p).name != ".mathjax")
 
 
 def test_compare_lines_up_the_glued_numbers_of_two_builds(tmp_path):
