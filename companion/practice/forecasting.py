@@ -57,7 +57,7 @@ def _mse(model: nn.Module, batch) -> torch.Tensor:
 
 def train_forecaster(cell: str, X_train: np.ndarray, y_train: np.ndarray, X_valid: np.ndarray,
                      y_valid: np.ndarray, hidden: int = 32, epochs: int = 30, batch_size: int = 64,
-                     lr: float = 3e-3, patience: int = 5, seed: int = 0) -> tuple[RNNForecaster, History]:
+                     lr: float = 3e-3, patience: int = 4, seed: int = 0) -> tuple[RNNForecaster, History]:
     """Fit an RNNForecaster on scaled windows with Adam, clipping at norm 1 and early stopping on validation.
 
     X_*: (M, L) windows, y_*: (M,) next values. Returns the model with the weights
