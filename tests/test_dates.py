@@ -64,7 +64,7 @@ def _parse(source: str) -> dt.date:
     for word in words:
         if word.lower() in month_of:
             month = month_of[word.lower()]
-        elif re.fullmatch(r"\d{1,2}(st|nd|rd|th)", word):
+        elif re.fullmatch(r"\d{1,2}[a-z]{2}", word):                     # an ordinal: 3rd, 21st
             day = int(word[:-2])
         elif re.fullmatch(r"\d{4}", word):
             year = int(word)
