@@ -148,22 +148,22 @@ def beam_per_row(scores, log_probs, beam):
             rows.append(r)
             chars.append(c)
     rows, chars = np.array(rows, dtype=np.int64), np.array(chars, dtype=np.int64)
-    return total[rows, chars], rows, chars
+    return rows, chars, total[rows, chars]
 
 
 def beam_ignores_scores(scores, log_probs, beam):
-    _, rows, chars = solutions.beam_step(np.zeros_like(scores), log_probs, beam)
-    return scores[rows] + log_probs[rows, chars], rows, chars
+    rows, chars, _ = solutions.beam_step(np.zeros_like(scores), log_probs, beam)
+    return rows, chars, scores[rows] + log_probs[rows, chars]
 
 
 def beam_ascending(scores, log_probs, beam):
-    totals, rows, chars = solutions.beam_step(scores, log_probs, beam)
-    return totals[::-1].copy(), rows[::-1].copy(), chars[::-1].copy()
+    rows, chars, totals = solutions.beam_step(scores, log_probs, beam)
+    return rows[::-1].copy(), chars[::-1].copy(), totals[::-1].copy()
 
 
 def beam_rows_and_chars_swapped(scores, log_probs, beam):
-    totals, rows, chars = solutions.beam_step(scores, log_probs, beam)
-    return totals, chars, rows
+    rows, chars, totals = solutions.beam_step(scores, log_probs, beam)
+    return chars, rows, totals
 
 
 def beam_always_beam_wide(scores, log_probs, beam):
@@ -171,14 +171,14 @@ def beam_always_beam_wide(scores, log_probs, beam):
     flat = np.argsort(-total, axis=None)
     flat = np.resize(flat, beam)
     rows, chars = np.divmod(flat, total.shape[1])
-    return total.ravel()[flat], rows.astype(np.int64), chars.astype(np.int64)
+    return rows.astype(np.int64), chars.astype(np.int64), total.ravel()[flat]
 
 
 def beam_divmod_by_rows(scores, log_probs, beam):
     total = scores[:, None] + log_probs
     flat = np.argsort(-total, axis=None)[:min(beam, total.size)]
     chars, rows = np.divmod(flat, total.shape[0])
-    return total.ravel()[flat], rows.astype(np.int64), chars.astype(np.int64)
+    return rows.astype(np.int64), chars.astype(np.int64), total.ravel()[flat]
 
 
 def test_top_k_per_hypothesis_fails_with_a_shape_message():

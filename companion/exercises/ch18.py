@@ -87,6 +87,8 @@ def exact_match_cases(seed: int = 0) -> list[Case]:
         predicted[1, end + 1:] = rng.integers(3, 6, size=U - end - 1)    # noise after the end: still right
         predicted[2, :] = np.where(expected[2] == 2, 5, expected[2])     # never ends: wrong
         predicted[3, int(np.flatnonzero(expected[3] == 2)[0])] = 0       # end mark replaced by padding: wrong
+        for row in range(4, 5 + seed % 2):                               # one or two more wrong, by the seed's parity
+            predicted[row, 0] = 6
         cases.append(Case(f"N={n}, U={U}", {"predicted": predicted, "expected": expected, "end_id": 2}, {}))
     return cases
 
@@ -96,7 +98,7 @@ EXERCISES: dict[str, Exercise] = {
         id="ch18.iso_dates",
         title="The date normaliser's target",
         reference=solutions.iso_dates,
-        make_cases=iso_cases,
+        make_cases=with_twin(iso_cases),
         outputs=("iso",),
         shapes=(("N",),),
         kinds=("int",),
@@ -114,15 +116,15 @@ EXERCISES: dict[str, Exercise] = {
         title="One step of beam search",
         reference=solutions.beam_step,
         make_cases=with_twin(beam_cases),
-        outputs=("totals", "rows", "chars"),
+        outputs=("rows", "chars", "totals"),
         shapes=(("k",), ("k",), ("k",)),
-        kinds=("float", "int", "int"),
+        kinds=("int", "int", "float"),
     ),
     "ch18.exact_match": Exercise(
         id="ch18.exact_match",
         title="Exact-match accuracy",
         reference=solutions.exact_match,
-        make_cases=exact_match_cases,
+        make_cases=with_twin(exact_match_cases),
         outputs=("accuracy",),
         shapes=((),),
     ),

@@ -54,14 +54,14 @@ def beam_step(scores, log_probs, beam):
     scores: (K,), the total log-probability of each live hypothesis; log_probs: (K, V),
     the log-probabilities of the next character after each; beam: int >= 1.
     Every pair (row, char) has the total scores[row] + log_probs[row, char]; keep the
-    k = min(beam, K * V) best, from the best down. Returns (totals (k,) float64,
-    rows (k,) int64, chars (k,) int64).
+    k = min(beam, K * V) best, from the best down. Returns (rows (k,) int64, the
+    hypothesis each extends; chars (k,) int64; totals (k,) float64).
     """
     total = scores[:, None] + log_probs                                # (K, V)
     k = min(beam, total.size)
     flat = np.argsort(-total, axis=None, kind="stable")[:k]
     rows, chars = np.divmod(flat, total.shape[1])
-    return total.ravel()[flat], rows.astype(np.int64), chars.astype(np.int64)
+    return rows.astype(np.int64), chars.astype(np.int64), total.ravel()[flat]
 
 
 def exact_match(predicted, expected, end_id):
