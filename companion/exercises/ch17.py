@@ -12,25 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from companion.exercises.ch12 import _lengths, _sizes  # the same padded-batch conventions
 from companion.exercises.checking import Case, Exercise
 from companion.solutions import ch17 as solutions
-
-
-def _lengths(rng: np.random.Generator, B: int, T: int) -> np.ndarray:
-    lengths = rng.integers(1, T + 1, size=B)
-    if B >= 2:
-        lengths[:2] = [1, T]
-        rng.shuffle(lengths)
-    return lengths.astype(np.int64)
-
-
-def _sizes(seed: int, salt: int) -> tuple[int, int, int]:
-    """(B, T, H), all different: B in 3..6, T in 4..8, H in 2..9."""
-    rng = np.random.default_rng((seed, salt))
-    while True:
-        B, T, H = int(rng.integers(3, 7)), int(rng.integers(4, 9)), int(rng.integers(2, 10))
-        if len({B, T, H}) == 3:
-            return B, T, H
 
 
 def bow_cases(seed: int = 0) -> list[Case]:
