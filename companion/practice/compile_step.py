@@ -34,7 +34,8 @@ def step_loop(step, x: torch.Tensor, hidden_size: int) -> torch.Tensor:
     return torch.stack(outputs)
 
 
-def _median_seconds(fn, repeats: int) -> float:
+def median_seconds(fn, repeats: int = 5) -> float:
+    """The median wall time of fn() over repeats calls, after one warm-up call."""
     fn()
     times = []
     for _ in range(repeats):
@@ -62,11 +63,11 @@ def main(argv: list[str] | None = None) -> None:
     compiled = torch.compile(cell, dynamic=False)
     with torch.no_grad():
         eager_out = step_loop(cell, x, args.H)
-        eager_s = _median_seconds(lambda: step_loop(cell, x, args.H), args.repeats)
+        eager_s = median_seconds(lambda: step_loop(cell, x, args.H), args.repeats)
         start = time.perf_counter()
         compiled_out = step_loop(compiled, x, args.H)
         compile_s = time.perf_counter() - start
-        compiled_s = _median_seconds(lambda: step_loop(compiled, x, args.H), args.repeats)
+        compiled_s = median_seconds(lambda: step_loop(compiled, x, args.H), args.repeats)
     print(json.dumps({"eager_s": eager_s, "compiled_s": compiled_s, "compile_s": compile_s,
                       "max_diff": float((compiled_out - eager_out).abs().max())}), flush=True)
 
