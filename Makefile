@@ -63,9 +63,12 @@ book-student: $(INSTALLED) $(MATHJAX)
 test: test-unit test-book test-numerics test-hygiene test-notebooks test-browser
 
 test-unit: $(INSTALLED)
-	$(PY) -m pytest tests -q --ignore=tests/browser
+	$(PY) -m pytest tests -q --ignore=tests/browser --ignore=tests/built
 
+# The strict build, then the numbers it recorded for the results page,
+# checked against the chapters' claims.
 test-book: book
+	$(PY) -m pytest tests/built -q -p no:cacheprovider
 
 # The whole book executed a second time, strictly, with its own cache and
 # output folder (_build/numerics), under other floating-point settings:
@@ -73,6 +76,7 @@ test-book: book
 # compatible path, one thread. A claim that holds only on one machine fails here.
 test-numerics: $(INSTALLED) $(MATHJAX)
 	$(PY) book/_ext/numerics_build.py
+	COMPANION_BUILT_RESULTS=_build/numerics/_build/results $(PY) -m pytest tests/built -q -p no:cacheprovider
 
 # Spelling (codespell), lint (ruff; rules in pyproject.toml), and every
 # internal link and #anchor of both built editions, offline.

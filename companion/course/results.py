@@ -3,37 +3,29 @@
 A chapter calls :func:`record_result` in a hidden cell once it has computed a
 number worth putting beside the rest of the book: a model's test error, the
 baseline it was compared with, and, where one exists, the figure a paper
-published with its source. Each chapter's results go to one JSON file,
-``<results dir>/chNN.json``; the results page (``book/results.md``, filled in by
-``book/_ext/results_table.py`` once every page has been executed) and the tests
-read the same files, so no number is copied by hand.
+published with its source. The entry becomes an output of that cell (a
+``application/vnd.companion.result+json`` display), so it is stored with the
+executed notebook, in the execution cache too, and never goes stale.
 
-The results directory is ``_build/results`` at the repository root, or
-``$COMPANION_RESULTS_DIR`` when that is set (the numerics build sets it to its
-own folder, so two builds never mix their numbers).
+When the book is written out, ``book/_ext/results_table.py`` collects the
+entries from every executed page (:func:`results_in_notebook`), writes one JSON
+file per chapter to ``_build/results/chNN.json`` (:func:`write_results`; the
+tests read those) and fills in the table of ``book/results.md``. No number is
+copied by hand.
 
     record_result(15, "sunspots-lstm", what="Sunspots, one-step test RMSE (LSTM)",
-                  value=17.3, baseline=29.9, baseline_name="naive forecast",
+                  value=lstm_rmse, baseline=naive_rmse, baseline_name="naive forecast",
                   better="lower", unit="sunspots")
 """
-
 from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
-__all__ = ["record_result", "read_results", "results_dir"]
+__all__ = ["MIME", "record_result", "results_in_notebook", "write_results", "read_results"]
 
-_REPOSITORY = Path(__file__).resolve().parents[2]
-_STARTED: set[int] = set()  # chapters whose file this process has already started afresh
-
-
-def results_dir() -> Path:
-    """Where the chapters' JSON files live (``$COMPANION_RESULTS_DIR`` or ``_build/results``)."""
-    override = os.environ.get("COMPANION_RESULTS_DIR")
-    return Path(override) if override else _REPOSITORY / "_build" / "results"
+MIME = "application/vnd.companion.result+json"
 
 
 def _number(name: str, value) -> float | None:
@@ -49,16 +41,16 @@ def _number(name: str, value) -> float | None:
 
 def record_result(chapter: int, key: str, *, what: str, value: float, better: str,
                   unit: str = "", baseline: float | None = None, baseline_name: str = "",
-                  published: str = "", source: str = "", digits: int = 3) -> dict:
+                  published: str = "", source: str = "", digits: int = 3, percent: bool = False) -> dict:
     """Record one headline number of chapter ``chapter`` under ``key``; returns the entry.
 
     ``better`` is "lower" or "higher" (how to read ``value`` against ``baseline``).
     ``published`` is a published figure as text (with its setup, e.g. "0.0 MSE at T=400"),
     ``source`` its citation ("Le et al., 2015"); both stay empty where none exists.
-    ``digits`` is the number of significant digits the page shows.
+    ``digits`` is the number of significant digits the page shows; ``percent=True`` shows a
+    fraction (an accuracy, an error rate) as a percentage and compares it in percentage points.
 
-    The first call for a chapter in a process starts that chapter's file afresh, so a
-    re-executed chapter never leaves stale entries behind.
+    Call it in a cell tagged ``remove-cell``: the entry is that cell's output.
     """
     if not isinstance(chapter, int) or isinstance(chapter, bool) or not 1 <= chapter <= 99:
         raise ValueError(f"chapter must be an int from 1 to 99; got {chapter!r}")
@@ -72,27 +64,62 @@ def record_result(chapter: int, key: str, *, what: str, value: float, better: st
         raise ValueError("give baseline and baseline_name together, or neither")
     if bool(published) != bool(source):
         raise ValueError("a published figure needs its source, and a source its figure")
+    if percent and not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"percent=True expects a fraction from 0 to 1; got {value}")
     entry = {
         "chapter": chapter, "key": key, "what": what, "unit": unit, "better": better,
         "value": _number("value", value), "baseline": _number("baseline", baseline),
         "baseline_name": baseline_name, "published": published, "source": source,
-        "digits": int(digits),
+        "digits": int(digits), "percent": bool(percent),
     }
-    directory = results_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"ch{chapter:02d}.json"
-    entries = {}
-    if chapter in _STARTED and path.exists():
-        entries = json.loads(path.read_text())
-    _STARTED.add(chapter)
-    entries[key] = entry
-    path.write_text(json.dumps(entries, indent=1) + "\n")
+    _display(entry, percent)
     return entry
 
 
-def read_results(directory: Path | str | None = None) -> list[dict]:
-    """Every recorded entry, ordered by chapter and then by the order of recording."""
-    directory = Path(directory) if directory is not None else results_dir()
+def _display(entry: dict, percent: bool) -> None:
+    """Show ``entry`` as this cell's output when running in a notebook kernel."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        number = f"{100 * entry['value']:.{entry['digits']}g}%" if percent else f"{entry['value']:.{entry['digits']}g}"
+        shown = f"{entry['what']}: {number} {entry['unit']}".rstrip()
+        display({MIME: entry, "text/plain": f"recorded for the results page: {shown}"}, raw=True)
+
+
+def results_in_notebook(notebook: dict) -> list[dict]:
+    """The entries recorded by the cells of an executed notebook (nbformat 4, as a dict), in order."""
+    found = []
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            entry = output.get("data", {}).get(MIME)
+            if entry is not None:
+                found.append(entry)
+    return found
+
+
+def write_results(entries: list[dict], directory: Path | str) -> list[Path]:
+    """Write ``entries`` as one ``chNN.json`` per chapter into ``directory`` (emptied of old ones first)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("ch[0-9][0-9].json"):
+        old.unlink()
+    by_chapter: dict[int, dict] = {}
+    for entry in entries:
+        by_chapter.setdefault(entry["chapter"], {})[entry["key"]] = entry
+    written = []
+    for chapter, chapter_entries in sorted(by_chapter.items()):
+        path = directory / f"ch{chapter:02d}.json"
+        path.write_text(json.dumps(chapter_entries, indent=1) + "\n")
+        written.append(path)
+    return written
+
+
+def read_results(directory: Path | str) -> list[dict]:
+    """Every entry of the ``chNN.json`` files in ``directory``, by chapter, in the order recorded."""
+    directory = Path(directory)
     found = []
     for path in sorted(directory.glob("ch[0-9][0-9].json")):
         found.extend(json.loads(path.read_text()).values())
