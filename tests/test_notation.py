@@ -17,7 +17,8 @@ BOOK = ROOT / "book"
 RETIRED = [
     (r"W_\{?xh\}?|W_\{?hx\}?", (), "write W_{ih} (PyTorch's name) for the input weights"),
     (r"(?<![A-Za-z\\])D_(?:[rst]\b|\{)", (), r"the tanh derivative of a step is \Lambda_t; D is the input size"),
-    (r"\\gamma\b", ("ch04_vanishing_exploding.md", "notation.md"), r"\gamma is chapter 4's derivative bound only"),
+    (r"\\gamma\b", ("ch04_vanishing_exploding.md", "math_refresher.md", "notation.md"),
+     r"\gamma is chapter 4's derivative bound only (the math refresher restates it)"),
     (r"\\alpha\b", ("ch06_architectures.md", "ch09_training_numpy.md", "ch17_classification.md",
                      "ch18_seq2seq_attention.md", "notation.md"),
      r"\alpha is attention weights (chapters 6, 17, 18), CTC's forward variable (chapter 6) and chapter 9's smoothing constant"),
