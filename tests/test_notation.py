@@ -118,3 +118,29 @@ def test_the_chapter2_exercise_uses_pytorch_names():
     from companion.solutions import ch02
 
     assert list(inspect.signature(ch02.rnn_unroll).parameters) == ["x", "h0", "W_ih", "W_hh", "b_ih", "b_hh", "W_hy", "b_y"]
+
+
+# Steps are counted from 1 to T in the mathematics of the book and of the exercise notebooks;
+# code counts from 0 and says so with array indices (`x[t - 1]`), not with t = 0 in a formula.
+COUNTED_FROM_ZERO = re.compile(
+    r"t\s*=\s*0\s*,\s*\\dots\s*,\s*T\s*-\s*1|T\s*-\s*1\s*,\s*\\dots\s*,\s*0|(?<![A-Za-z\\])x_0(?![0-9])"
+)
+
+
+def steps_counted_from_zero(markdown: str) -> list[str]:
+    return [piece.strip()[:60] for piece in mathematics(markdown) if COUNTED_FROM_ZERO.search(piece)]
+
+
+def test_steps_are_counted_from_one_in_the_book_and_the_notebooks():
+    import nbformat
+
+    found = [f"{page.name}: ${piece}$" for page in sorted(BOOK.glob("*.md"))
+             for piece in steps_counted_from_zero(page.read_text())]
+    for path in sorted((ROOT / "exercises").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                found += [f"{path.name}: ${piece}$" for piece in steps_counted_from_zero(cell.source)]
+    assert not found, "steps counted from 0 in a formula (the book counts 1..T):\n" + "\n".join(found)
+    assert steps_counted_from_zero(r"Run the step over $t = 0, \dots, T-1$.")
+    assert steps_counted_from_zero(r"It has read $x_0, \dots, x_t$.")
+    assert not steps_counted_from_zero(r"Run the step over $t = 1, \dots, T$ from $h_0$, $t = 0, \dots, T$ for states.")
