@@ -120,14 +120,14 @@ def test_state_stored_one_step_late_gives_relative_error():
 
 
 def window_reshaped_without_transpose(x, W1, b1, W2, b2):
-    L, B, D = x.shape
-    v = x.reshape(B, L * D)  # the student's line: mixes steps of different sequences
+    T_w, B, D = x.shape
+    v = x.reshape(B, T_w * D)  # the student's line: mixes steps of different sequences
     return np.tanh(v @ W1.T + b1) @ W2.T + b2
 
 
 def window_without_hidden_nonlinearity(x, W1, b1, W2, b2):
-    L, B, D = x.shape
-    v = x.transpose(1, 0, 2).reshape(B, L * D)
+    T_w, B, D = x.shape
+    v = x.transpose(1, 0, 2).reshape(B, T_w * D)
     return (v @ W1.T + b1) @ W2.T + b2
 
 
@@ -139,7 +139,7 @@ def test_reshape_without_transpose_passes_b1_and_fails_b2():
     # With one sequence the two layouts coincide; the second case exposes the mix-up.
     message = message_of("ch01.window_mlp_forward", window_reshaped_without_transpose)
     assert message.startswith(
-        'ch01.window_mlp_forward: scores is wrong in case "L=3, B=2, D=4, H=5, K=6": largest relative error'
+        'ch01.window_mlp_forward: scores is wrong in case "T_w=3, B=2, D=4, H=5, K=6": largest relative error'
     )
 
 
@@ -149,47 +149,47 @@ def test_missing_tanh_gives_relative_error():
 
 def test_last_step_only_raises_and_shows_the_line():
     message = message_of("ch01.window_mlp_forward", window_last_step_only)
-    assert message.startswith('ch01.window_mlp_forward raised ValueError in case "L=2, B=1, D=3, H=4, K=5": matmul')
+    assert message.startswith('ch01.window_mlp_forward raised ValueError in case "T_w=2, B=1, D=3, H=4, K=5": matmul')
     assert "at your line" in message and "x[-1] @ W1.T" in message
 
 
 # --- parameter_counts -------------------------------------------------------------------
 
 
-def counts_with_one_rnn_bias(L, D, H, K):
-    return L * D * H + H + H * K + K, H * D + H * H + H + H * K + K  # nn.RNN has two
+def counts_with_one_rnn_bias(T_w, D, H, K):
+    return T_w * D * H + H + H * K + K, H * D + H * H + H + H * K + K  # nn.RNN has two
 
 
-def counts_without_the_window(L, D, H, K):
-    return D * H + H + H * K + K, H * D + H * H + 2 * H + H * K + K  # the MLP reads L * D numbers
+def counts_without_the_window(T_w, D, H, K):
+    return D * H + H + H * K + K, H * D + H * H + 2 * H + H * K + K  # the MLP reads T_w * D numbers
 
 
-def counts_as_floats(L, D, H, K):
-    mlp, rnn = solutions.parameter_counts(L, D, H, K)
+def counts_as_floats(T_w, D, H, K):
+    mlp, rnn = solutions.parameter_counts(T_w, D, H, K)
     return float(mlp), float(rnn)
 
 
-def counts_without_readout(L, D, H, K):
-    return L * D * H + H + H * K + K, H * D + H * H + 2 * H
+def counts_without_readout(T_w, D, H, K):
+    return T_w * D * H + H + H * K + K, H * D + H * H + 2 * H
 
 
 def test_one_rnn_bias_is_compared_exactly():
     assert message_of("ch01.parameter_counts", counts_with_one_rnn_bias) == (
-        'ch01.parameter_counts: rnn is wrong in case "L=1, D=2, H=3, K=4": yours 34, expected 37.'
+        'ch01.parameter_counts: rnn is wrong in case "T_w=1, D=2, H=3, K=4": yours 34, expected 37.'
         "\n    Outputs in this case: mlp right, rnn wrong."
     )
 
 
 def test_mlp_without_the_window_fails_once_L_is_above_one():
     assert message_of("ch01.parameter_counts", counts_without_the_window) == (
-        'ch01.parameter_counts: mlp is wrong in case "L=3, D=5, H=7, K=2": yours 58, expected 128.'
+        'ch01.parameter_counts: mlp is wrong in case "T_w=3, D=5, H=7, K=2": yours 58, expected 128.'
         "\n    Outputs in this case: mlp wrong, rnn right."
     )
 
 
 def test_float_counts_give_dtype_message():
     assert message_of("ch01.parameter_counts", counts_as_floats) == (
-        'ch01.parameter_counts: mlp has dtype float64 in case "L=1, D=2, H=3, K=4"; expected integers.'
+        'ch01.parameter_counts: mlp has dtype float64 in case "T_w=1, D=2, H=3, K=4"; expected integers.'
     )
 
 
@@ -201,10 +201,10 @@ def test_parameter_counts_match_pytorch_modules():
     import torch
 
     for case in get_exercise("ch01.parameter_counts").make_cases():
-        L, D, H, K = (case.kwargs[name] for name in "LDHK")
-        mlp = torch.nn.Sequential(torch.nn.Linear(L * D, H), torch.nn.Tanh(), torch.nn.Linear(H, K))
+        T_w, D, H, K = (case.kwargs[name] for name in ("T_w", "D", "H", "K"))
+        mlp = torch.nn.Sequential(torch.nn.Linear(T_w * D, H), torch.nn.Tanh(), torch.nn.Linear(H, K))
         rnn = torch.nn.ModuleList([torch.nn.RNN(D, H), torch.nn.Linear(H, K)])
-        assert solutions.parameter_counts(L, D, H, K) == (
+        assert solutions.parameter_counts(T_w, D, H, K) == (
             sum(p.numel() for p in mlp.parameters()),
             sum(p.numel() for p in rnn.parameters()),
         )

@@ -28,7 +28,7 @@ def test_rnn_unroll_agrees_with_the_package_rnn():
     for case in get_exercise("ch02.rnn_unroll").make_cases():
         k = case.kwargs
         h, _ = solutions.rnn_unroll(**k)
-        outputs, _, _ = rnn_forward(k["x"], k["h0"], k["W_xh"], k["W_hh"], k["b_h"], np.zeros_like(k["b_h"]))
+        outputs, _, _ = rnn_forward(k["x"], k["h0"], k["W_ih"], k["W_hh"], k["b_ih"], k["b_hh"])
         np.testing.assert_allclose(h, outputs, rtol=0, atol=1e-14)
 
 
@@ -78,22 +78,22 @@ def test_ssr_reference_matches_finite_differences():
 # --- rnn_unroll --------------------------------------------------------------------------
 
 
-def unroll_from_zeros(x, h0, W_xh, W_hh, b_h, W_hy, b_y):
-    return solutions.rnn_unroll(x, np.zeros_like(h0), W_xh, W_hh, b_h, W_hy, b_y)
+def unroll_from_zeros(x, h0, W_ih, W_hh, b_ih, b_hh, W_hy, b_y):
+    return solutions.rnn_unroll(x, np.zeros_like(h0), W_ih, W_hh, b_ih, b_hh, W_hy, b_y)
 
 
-def unroll_with_tanh_on_the_readout(x, h0, W_xh, W_hh, b_h, W_hy, b_y):
-    h, _ = solutions.rnn_unroll(x, h0, W_xh, W_hh, b_h, W_hy, b_y)
+def unroll_with_tanh_on_the_readout(x, h0, W_ih, W_hh, b_ih, b_hh, W_hy, b_y):
+    h, _ = solutions.rnn_unroll(x, h0, W_ih, W_hh, b_ih, b_hh, W_hy, b_y)
     return h, np.tanh(h @ W_hy.T + b_y)
 
 
-def unroll_last_output_only(x, h0, W_xh, W_hh, b_h, W_hy, b_y):
-    h, y = solutions.rnn_unroll(x, h0, W_xh, W_hh, b_h, W_hy, b_y)
+def unroll_last_output_only(x, h0, W_ih, W_hh, b_ih, b_hh, W_hy, b_y):
+    h, y = solutions.rnn_unroll(x, h0, W_ih, W_hh, b_ih, b_hh, W_hy, b_y)
     return h, y[-1]
 
 
-def unroll_untransposed_readout(x, h0, W_xh, W_hh, b_h, W_hy, b_y):
-    h, _ = solutions.rnn_unroll(x, h0, W_xh, W_hh, b_h, W_hy, b_y)
+def unroll_untransposed_readout(x, h0, W_ih, W_hh, b_ih, b_hh, W_hy, b_y):
+    h, _ = solutions.rnn_unroll(x, h0, W_ih, W_hh, b_ih, b_hh, W_hy, b_y)
     return h, h @ W_hy + b_y
 
 
@@ -287,3 +287,12 @@ def test_jacobian_of_one_point_gives_shape_message():
     assert message_of("ch02.fixed_point_jacobian", jacobian_of_one_point) == (
         'ch02.fixed_point_jacobian: J has shape (2, 2) in case "B=1, H=2"; expected (B, H, H) = (1, 2, 2).'
     )
+
+
+def unroll_without_b_hh(x, h0, W_ih, W_hh, b_ih, b_hh, W_hy, b_y):
+    return solutions.rnn_unroll(x, h0, W_ih, W_hh, b_ih, np.zeros_like(b_hh), W_hy, b_y)
+
+
+def test_unroll_with_one_bias_only_is_rejected():
+    message = message_of("ch02.rnn_unroll", unroll_without_b_hh)
+    assert message.startswith('ch02.rnn_unroll: h is wrong in case "T=1, B=1, D=3, H=4, K=2": largest relative error')

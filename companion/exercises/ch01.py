@@ -2,7 +2,7 @@
 
 Every case uses float64 inputs from a generator seeded with ``(seed, i)`` (the
 parameter counts take plain ints), with
-the named sizes (T or L, B, V or D, H, K) all different, so that a sum over the
+the named sizes (T or T_w, B, V or D, H, K) all different, so that a sum over the
 wrong axis or a transposed weight shows up as a wrong shape. Words are one-hot
 vectors with repeated words in every sequence, so that counting each word once
 fails. Cases go from the smallest (B=1) to the largest.
@@ -17,8 +17,8 @@ from companion.solutions import ch01 as solutions
 
 WORD_SIZES = [(4, 1, 3), (6, 3, 5), (9, 2, 4), (1, 2, 3)]  # (T, B, V); T = 1 has no pairs
 LEAKY_SIZES = [(3, 1, 2, 0.5), (5, 3, 4, 0.9), (7, 2, 3, 1.0), (1, 2, 3, 0.7)]  # (T, B, D, decay)
-WINDOW_SIZES = [(2, 1, 3, 4, 5), (3, 2, 4, 5, 6), (4, 3, 2, 6, 5)]  # (L, B, D, H, K)
-COUNT_SIZES = [(1, 2, 3, 4), (3, 5, 7, 2), (20, 100, 128, 10)]  # (L, D, H, K)
+WINDOW_SIZES = [(2, 1, 3, 4, 5), (3, 2, 4, 5, 6), (4, 3, 2, 6, 5)]  # (T_w, B, D, H, K)
+COUNT_SIZES = [(1, 2, 3, 4), (3, 5, 7, 2), (20, 100, 128, 10)]  # (T_w, D, H, K)
 
 
 def _one_hot_words(T: int, B: int, V: int, seed: tuple[int, int]) -> np.ndarray:
@@ -46,25 +46,25 @@ def leaky_cases(seed: int = 0) -> list[Case]:
 
 
 def window_cases(seed: int = 0) -> list[Case]:
-    """Cases of window_mlp_forward: a window x (L, B, D) and the MLP's weights."""
+    """Cases of window_mlp_forward: a window x (T_w, B, D) and the MLP's weights."""
     cases = []
-    for i, (L, B, D, H, K) in enumerate(seeded_sizes(WINDOW_SIZES, seed)):
+    for i, (T_w, B, D, H, K) in enumerate(seeded_sizes(WINDOW_SIZES, seed)):
         rng = np.random.default_rng((seed, i))
         kwargs = {
-            "x": rng.uniform(-1.0, 1.0, size=(L, B, D)),
-            "W1": rng.uniform(-0.6, 0.6, size=(H, L * D)),
+            "x": rng.uniform(-1.0, 1.0, size=(T_w, B, D)),
+            "W1": rng.uniform(-0.6, 0.6, size=(H, T_w * D)),
             "b1": rng.uniform(-0.3, 0.3, size=H),
             "W2": rng.uniform(-0.6, 0.6, size=(K, H)),
             "b2": rng.uniform(-0.3, 0.3, size=K),
         }
-        cases.append(Case(f"L={L}, B={B}, D={D}, H={H}, K={K}", kwargs, {"L": L, "B": B, "D": D, "H": H, "K": K}))
+        cases.append(Case(f"T_w={T_w}, B={B}, D={D}, H={H}, K={K}", kwargs, {"T_w": T_w, "B": B, "D": D, "H": H, "K": K}))
     return cases
 
 
 def count_cases(seed: int = 0) -> list[Case]:
     """Cases of parameter_counts: plain ints; the last case's sizes depend on the seed."""
     sizes = seeded_sizes(COUNT_SIZES, seed)
-    return [Case(f"L={L}, D={D}, H={H}, K={K}", {"L": L, "D": D, "H": H, "K": K}, {}) for L, D, H, K in sizes]
+    return [Case(f"T_w={T_w}, D={D}, H={H}, K={K}", {"T_w": T_w, "D": D, "H": H, "K": K}, {}) for T_w, D, H, K in sizes]
 
 
 EXERCISES: dict[str, Exercise] = {

@@ -30,9 +30,10 @@ def unroll_cases(seed: int = 0) -> list[Case]:
         kwargs = {
             "x": rng.uniform(-1.0, 1.0, size=(T, B, D)),
             "h0": rng.uniform(-0.8, 0.8, size=(B, H)),
-            "W_xh": rng.uniform(-0.6, 0.6, size=(H, D)),
+            "W_ih": rng.uniform(-0.6, 0.6, size=(H, D)),
             "W_hh": rng.uniform(-0.6, 0.6, size=(H, H)),
-            "b_h": rng.uniform(-0.3, 0.3, size=H),
+            "b_ih": rng.uniform(-0.3, 0.3, size=H),
+            "b_hh": rng.uniform(-0.3, 0.3, size=H),
             "W_hy": rng.uniform(-0.6, 0.6, size=(K, H)),
             "b_y": rng.uniform(-0.3, 0.3, size=K),
         }

@@ -50,27 +50,27 @@ def leaky_sum(x, decay):
 
 
 def window_mlp_forward(x, W1, b1, W2, b2):
-    """A one-hidden-layer MLP that reads a fixed window of L steps as one long vector.
+    """A one-hidden-layer MLP that reads a fixed window of T_w steps as one long vector.
 
-    x: (L, B, D) the window, time-major; W1: (H, L * D), whose columns
+    x: (T_w, B, D) the window, time-major; W1: (H, T_w * D), whose columns
     l * D to (l + 1) * D multiply step l; b1: (H,); W2: (K, H); b2: (K,).
     Returns scores: (B, K) = tanh(v W1^T + b1) W2^T + b2, where row b of v
-    (B, L * D) is x[0, b], x[1, b], ..., x[L - 1, b] concatenated.
+    (B, T_w * D) is x[0, b], x[1, b], ..., x[T_w - 1, b] concatenated.
     """
-    L, B, D = x.shape
-    v = x.transpose(1, 0, 2).reshape(B, L * D)  # batch first, then steps side by side
+    T_w, B, D = x.shape
+    v = x.transpose(1, 0, 2).reshape(B, T_w * D)  # batch first, then steps side by side
     hidden = np.tanh(v @ W1.T + b1)
     return hidden @ W2.T + b2
 
 
-def parameter_counts(L, D, H, K):
-    """Parameters of an MLP over a window of L steps and of an RNN, both with K outputs.
+def parameter_counts(T_w, D, H, K):
+    """Parameters of an MLP over a window of T_w steps and of an RNN, both with K outputs.
 
-    L: window length; D: inputs per step; H: hidden units; K: outputs (all ints).
-    The MLP is Linear(L * D, H), tanh, Linear(H, K). The RNN is torch.nn.RNN(D, H),
+    T_w: window length; D: inputs per step; H: hidden units; K: outputs (all ints).
+    The MLP is Linear(T_w * D, H), tanh, Linear(H, K). The RNN is torch.nn.RNN(D, H),
     which has two bias vectors, followed by Linear(H, K).
     Returns (mlp, rnn), two ints.
     """
-    mlp = L * D * H + H + H * K + K
+    mlp = T_w * D * H + H + H * K + K
     rnn = H * D + H * H + 2 * H + H * K + K
     return mlp, rnn

@@ -7,7 +7,7 @@ another one, even where that would save a few lines.
 
 The chapter's notation, for a batch of B sequences stored time-major:
 
-    h_t = tanh(x_t W_xh^T + h_{t-1} W_hh^T + b_h)     (B, H)
+    h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)     (B, H)
     y_t = h_t W_hy^T + b_y                             (B, K)
 
 The StatLand model is the same cell with one input, one hidden unit and one
@@ -17,11 +17,11 @@ output, so its five parameters w_x, w_h, b_h, w_y, b_y are scalars.
 import numpy as np
 
 
-def rnn_unroll(x, h0, W_xh, W_hh, b_h, W_hy, b_y):
+def rnn_unroll(x, h0, W_ih, W_hh, b_ih, b_hh, W_hy, b_y):
     """Unroll an RNN with a readout over a whole sequence.
 
     x: (T, B, D) time-major inputs; h0: (B, H) initial state;
-    W_xh: (H, D); W_hh: (H, H); b_h: (H,); W_hy: (K, H); b_y: (K,).
+    W_ih: (H, D); W_hh: (H, H); b_ih, b_hh: (H,); W_hy: (K, H); b_y: (K,).
     Returns (h, y): every state h (T, B, H), where h[t] follows x[t] and the
     state before it (h0 when t = 0), and every output y (T, B, K), y[t] read from h[t].
     """
@@ -29,7 +29,7 @@ def rnn_unroll(x, h0, W_xh, W_hh, b_h, W_hy, b_y):
     h = np.zeros((T, B, h0.shape[1]))
     h_prev = h0
     for t in range(T):
-        h_prev = np.tanh(x[t] @ W_xh.T + h_prev @ W_hh.T + b_h)
+        h_prev = np.tanh(x[t] @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)
         h[t] = h_prev
     y = h @ W_hy.T + b_y  # the readout has no recurrence, so all steps at once
     return h, y

@@ -16,7 +16,7 @@ import numpy as np
 
 
 def reverse_rnn_forward(x, h0, W_ih, W_hh, b_ih, b_hh):
-    """The backward direction of a bidirectional RNN: the cell run from t = T - 1 down to t = 0.
+    """The backward direction of a bidirectional RNN: the cell run from x[T - 1] down to x[0].
 
     x: (T, B, D); h0: (B, H), the state before the first step it reads, x[T - 1];
     W_ih: (H, D); W_hh: (H, H); b_ih: (H,); b_hh: (H,).
@@ -41,8 +41,8 @@ def reverse_rnn_backward(dh, x, h0, h, W_ih, W_hh):
     W_ih: (H, D); W_hh: (H, H).
     Returns (dx, dh0, dW_ih, dW_hh, db) with shapes
     (T, B, D), (B, H), (H, D), (H, H), (H,); db is dL/db_ih and also dL/db_hh.
-    The forward pass went from t = T - 1 down to 0, so this one goes from
-    t = 0 up to T - 1; the state step t read is h[t + 1], or h0 at t = T - 1.
+    The forward pass went from index T - 1 down to 0, so this one goes from
+    index 0 up to T - 1; the state index i read is h[i + 1], or h0 at i = T - 1.
     """
     T = x.shape[0]
     dx = np.zeros_like(x)
@@ -112,7 +112,7 @@ def many_to_one_logits(outputs, W_out, b_out):
     outputs: (T, B, 2H), each step's [forward state, backward state];
     W_out: (C, 2H); b_out: (C,).
     The summary of a sequence is both directions' final states: the forward
-    direction ends at t = T - 1, the backward direction at t = 0.
+    direction ends at index T - 1, the backward direction at index 0.
     Returns logits: (B, C).
     """
     H = outputs.shape[2] // 2
