@@ -15,7 +15,7 @@ from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser
 from docutils.utils import new_document
 
-from companion.course.results import MIME, read_results, record_result, results_in_notebook, write_results
+from companion.course.results import MIME, read_results, record_result, result_entry, results_in_glue, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
@@ -25,8 +25,8 @@ import results_table  # noqa: E402
 
 def entry(chapter=15, key="lstm", value=10.0, baseline=20.0, better="lower", **extra):
     named = {"baseline_name": "naive"} if baseline is not None else {}
-    return record_result(chapter, key, what="an RMSE", value=value, better=better, baseline=baseline,
-                         **named, **extra)
+    return result_entry(chapter, key, what="an RMSE", value=value, better=better, baseline=baseline,
+                        **named, **extra)
 
 
 def test_entry_keeps_what_it_was_given_and_converts_numpy_scalars():
@@ -60,30 +60,41 @@ def test_value_must_be_a_number():
 
 def test_baseline_and_its_name_come_together():
     with pytest.raises(ValueError, match="give baseline and baseline_name together"):
-        record_result(15, "x", what="RMSE", value=1.0, better="lower", baseline=2.0)
+        result_entry(15, "x", what="RMSE", value=1.0, better="lower", baseline=2.0)
     with pytest.raises(ValueError, match="give baseline and baseline_name together"):
         record_result(15, "x", what="RMSE", value=1.0, better="lower", baseline_name="naive")
 
 
+def test_record_result_outside_a_kernel_checks_and_returns_nothing():
+    assert record_result(15, "x", what="RMSE", value=1.0, better="lower") is None
+    with pytest.raises(ValueError, match="better must be"):
+        record_result(15, "x", what="RMSE", value=1.0, better="down")
+
+
 def test_entries_travel_through_an_executed_notebook(tmp_path):
-    """Record in a real kernel, read the entries back from the saved notebook, write and read the JSON."""
+    """Record in a real kernel, extract the glue data as myst-nb does, write and read the JSON."""
     nbformat = pytest.importorskip("nbformat")
+    from myst_nb.ext.glue import extract_glue_data
     from nbclient import NotebookClient
 
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("from companion.course.results import record_result\n"
+                                  "from myst_nb import glue\n"
+                                  "glue('other', 3.5, display=False)\n"
                                   "record_result(15, 'a', what='RMSE', value=2.5, better='lower',"
                                   " baseline=4.0, baseline_name='naive')"),
         nbformat.v4.new_code_cell("print('no entry here')"),
-        nbformat.v4.new_code_cell("record_result(17, 'b', what='accuracy', value=0.97, better='higher')\n"
+        nbformat.v4.new_code_cell("record_result(17, 'b', what='accuracy', value=0.97, better='higher',"
+                                  " percent=True)\n"
                                   "record_result(15, 'c', what='MAE', value=1.0, better='lower')"),
     ])
     NotebookClient(notebook, timeout=60, kernel_name="python3").execute()
-    entries = results_in_notebook(json.loads(nbformat.writes(notebook)))
+    assert notebook.cells[0].outputs and all(o.output_type == "display_data" for o in notebook.cells[0].outputs)
+    glue_data = json.loads(json.dumps(extract_glue_data(notebook, [1, 2, 3], None)))  # as <page>.glue.json
+    assert glue_data["result_b"]["data"]["text/plain"] == "accuracy: 97%"
+    entries = results_in_glue(glue_data)
     assert [e["key"] for e in entries] == ["a", "b", "c"]
-    assert entries[0]["baseline"] == 4.0
-    shown = notebook.cells[0].outputs[0]["data"]["text/plain"]
-    assert shown == "recorded for the results page: RMSE: 2.5"
+    assert entries[0]["baseline"] == 4.0 and entries[1]["percent"] is True
 
     (tmp_path / "ch99.json").write_text("{}")  # a chapter gone from the book leaves no file behind
     written = write_results(entries, tmp_path)
@@ -92,14 +103,9 @@ def test_entries_travel_through_an_executed_notebook(tmp_path):
     assert [(e["chapter"], e["key"]) for e in read_results(tmp_path)] == [(15, "a"), (15, "c"), (17, "b")]
 
 
-def test_outputs_without_entries_are_ignored():
-    notebook = {"cells": [
-        {"cell_type": "markdown", "source": "text"},
-        {"cell_type": "code", "outputs": [{"output_type": "stream", "text": "hi"},
-                                          {"output_type": "display_data", "data": {"text/plain": "x"}}]},
-        {"cell_type": "code", "outputs": [{"output_type": "display_data", "data": {MIME: {"key": "k"}}}]},
-    ]}
-    assert results_in_notebook(notebook) == [{"key": "k"}]
+def test_glue_without_entries_is_ignored():
+    glue_data = {"x": {"data": {"text/plain": "'3'"}}, "y": {"data": {MIME: {"key": "k"}}}}
+    assert results_in_glue(glue_data) == [{"key": "k"}]
 
 
 @pytest.mark.parametrize("value, baseline, better, words", [
@@ -132,11 +138,10 @@ def test_no_baseline_no_comparison():
 def fake_app(tmp_path: Path, notebooks: dict[str, list[dict]], found_docs: set[str]):
     executed = tmp_path / "jupyter_execute"
     for docname, entries in notebooks.items():
-        path = executed / f"{docname}.ipynb"
+        path = executed / f"{docname}.glue.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        cells = [{"cell_type": "code", "outputs": [{"output_type": "display_data", "data": {MIME: e}}]}
-                 for e in entries]
-        path.write_text(json.dumps({"cells": cells}))
+        glue_data = {f"result_{e['key']}": {"data": {MIME: e, "text/plain": "..."}} for e in entries}
+        path.write_text(json.dumps({"other_glue": {"data": {"text/plain": "1"}}, **glue_data}))
     return SimpleNamespace(outdir=str(tmp_path / "html"), env=SimpleNamespace(found_docs=found_docs),
                            builder=SimpleNamespace(get_relative_uri=lambda src, dst: dst.split("/")[-1] + ".html"))
 

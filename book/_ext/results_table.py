@@ -1,9 +1,9 @@
 """The results page's table, filled in from what the chapters recorded: ```{results-table}```.
 
 Chapters record headline numbers with ``companion.course.results.record_result``
-in hidden cells; each entry is an output of its cell, stored in the executed
-notebook that myst-nb writes to ``_build/jupyter_execute`` for every page
-(executed now or taken from the cache). When the page holding the directive is
+in hidden cells; each entry is glued, and myst-nb saves every page's glue data
+to ``_build/jupyter_execute/<page>.glue.json``, whether the page was executed
+now or taken from the cache. When the page holding the directive is
 written out (``doctree-resolved``, after every page has been read and executed),
 this extension
 
@@ -69,14 +69,14 @@ def merge_pages(app, env, docnames, other):
 
 
 def collected_entries(app: Sphinx) -> list[dict]:
-    from companion.course.results import results_in_notebook
+    from companion.course.results import results_in_glue
 
     executed = Path(app.outdir).parent / "jupyter_execute"
     entries = []
     for docname in sorted(app.env.found_docs):
-        path = executed / f"{docname}.ipynb"
+        path = executed / f"{docname}.glue.json"
         if path.exists():
-            entries.extend(results_in_notebook(json.loads(path.read_text())))
+            entries.extend(results_in_glue(json.loads(path.read_text())))
     return sorted(entries, key=lambda entry: entry["chapter"])  # stable: keeps each chapter's order
 
 

@@ -3,15 +3,17 @@
 A chapter calls :func:`record_result` in a hidden cell once it has computed a
 number worth putting beside the rest of the book: a model's test error, the
 baseline it was compared with, and, where one exists, the figure a paper
-published with its source. The entry becomes an output of that cell (a
-``application/vnd.companion.result+json`` display), so it is stored with the
+published with its source. The entry is glued (myst-nb's ``glue``, not
+displayed) under the name ``result_<key>``, as an
+``application/vnd.companion.result+json`` bundle, so it is stored with the
 executed notebook, in the execution cache too, and never goes stale.
 
 When the book is written out, ``book/_ext/results_table.py`` collects the
-entries from every executed page (:func:`results_in_notebook`), writes one JSON
-file per chapter to ``_build/results/chNN.json`` (:func:`write_results`; the
-tests read those) and fills in the table of ``book/results.md``. No number is
-copied by hand.
+entries from the glue data myst-nb saves for every page
+(``_build/jupyter_execute/<page>.glue.json``, read by :func:`results_in_glue`),
+writes one JSON file per chapter to ``_build/results/chNN.json``
+(:func:`write_results`; the tests read those) and fills in the table of
+``book/results.md``. No number is copied by hand.
 
     record_result(15, "sunspots-lstm", what="Sunspots, one-step test RMSE (LSTM)",
                   value=lstm_rmse, baseline=naive_rmse, baseline_name="naive forecast",
@@ -23,7 +25,7 @@ import json
 import math
 from pathlib import Path
 
-__all__ = ["MIME", "record_result", "results_in_notebook", "write_results", "read_results"]
+__all__ = ["MIME", "result_entry", "record_result", "results_in_glue", "write_results", "read_results"]
 
 MIME = "application/vnd.companion.result+json"
 
@@ -39,10 +41,10 @@ def _number(name: str, value) -> float | None:
     return number
 
 
-def record_result(chapter: int, key: str, *, what: str, value: float, better: str,
-                  unit: str = "", baseline: float | None = None, baseline_name: str = "",
-                  published: str = "", source: str = "", digits: int = 3, percent: bool = False) -> dict:
-    """Record one headline number of chapter ``chapter`` under ``key``; returns the entry.
+def result_entry(chapter: int, key: str, *, what: str, value: float, better: str,
+                 unit: str = "", baseline: float | None = None, baseline_name: str = "",
+                 published: str = "", source: str = "", digits: int = 3, percent: bool = False) -> dict:
+    """One headline number of chapter ``chapter`` under ``key``, checked, as a JSON-ready dict.
 
     ``better`` is "lower" or "higher" (how to read ``value`` against ``baseline``).
     ``published`` is a published figure as text (with its setup, e.g. "0.0 MSE at T=400"),
@@ -50,7 +52,7 @@ def record_result(chapter: int, key: str, *, what: str, value: float, better: st
     ``digits`` is the number of significant digits the page shows; ``percent=True`` shows a
     fraction (an accuracy, an error rate) as a percentage and compares it in percentage points.
 
-    Call it in a cell tagged ``remove-cell``: the entry is that cell's output.
+    :func:`record_result` takes the same arguments and records the entry.
     """
     if not isinstance(chapter, int) or isinstance(chapter, bool) or not 1 <= chapter <= 99:
         raise ValueError(f"chapter must be an int from 1 to 99; got {chapter!r}")
@@ -72,32 +74,40 @@ def record_result(chapter: int, key: str, *, what: str, value: float, better: st
         "baseline_name": baseline_name, "published": published, "source": source,
         "digits": int(digits), "percent": bool(percent),
     }
-    _display(entry, percent)
     return entry
 
 
-def _display(entry: dict, percent: bool) -> None:
-    """Show ``entry`` as this cell's output when running in a notebook kernel."""
+class _Recorded:
+    """An entry as a display bundle: the results MIME type, and a line of text for people."""
+
+    def __init__(self, entry: dict) -> None:
+        self.entry = entry
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        entry = self.entry
+        number = f"{100 * entry['value']:.{entry['digits']}g}%" if entry["percent"] else f"{entry['value']:.{entry['digits']}g}"
+        return {MIME: entry, "text/plain": f"{entry['what']}: {number} {entry['unit']}".rstrip()}
+
+
+def record_result(chapter: int, key: str, **fields) -> None:
+    """Check one headline number (the arguments of :func:`result_entry`) and glue it for the results page.
+
+    Call it in a hidden cell of a chapter; outside a notebook kernel it only checks its arguments.
+    """
+    entry = result_entry(chapter, key, **fields)
     try:
         from IPython import get_ipython
-        from IPython.display import display
     except ImportError:
         return
     if get_ipython() is not None:
-        number = f"{100 * entry['value']:.{entry['digits']}g}%" if percent else f"{entry['value']:.{entry['digits']}g}"
-        shown = f"{entry['what']}: {number} {entry['unit']}".rstrip()
-        display({MIME: entry, "text/plain": f"recorded for the results page: {shown}"}, raw=True)
+        from myst_nb import glue
+
+        glue(f"result_{key.replace('-', '_')}", _Recorded(entry), display=False)
 
 
-def results_in_notebook(notebook: dict) -> list[dict]:
-    """The entries recorded by the cells of an executed notebook (nbformat 4, as a dict), in order."""
-    found = []
-    for cell in notebook.get("cells", []):
-        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            entry = output.get("data", {}).get(MIME)
-            if entry is not None:
-                found.append(entry)
-    return found
+def results_in_glue(glue_data: dict) -> list[dict]:
+    """The entries among a page's glue data (the contents of myst-nb's ``<page>.glue.json``), in order."""
+    return [output["data"][MIME] for output in glue_data.values() if MIME in output.get("data", {})]
 
 
 def write_results(entries: list[dict], directory: Path | str) -> list[Path]:
