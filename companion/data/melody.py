@@ -11,7 +11,7 @@ the next note is partly predictable from what came before:
   motifs (``MOTIFS``); a phrase is two bars.
 - **Form.** A A B A': phrase A, A once more, a contrasting phrase B, and A
   again with its last bar replaced by a cadence that steps down to the tonic
-  on a long note. Half of every melody repeats an earlier part exactly.
+  on a long note. Three of the eight bars repeat earlier bars exactly.
 - **Melodic line.** Inside a phrase the pitch moves mostly by steps of the
   scale (one or two degrees up or down, sometimes a repeat or a leap),
   starting on a note of the tonic chord and reflected at the ends of the range.
