@@ -60,3 +60,52 @@ def test_inputs_must_be_int64_ids(models):
     with pytest.raises(ValueError, match=r"inputs must be int64 ids of shape \(T, B\)"):
         models[1](torch.zeros(3, dtype=torch.long))
     assert math.isfinite(models[1](torch.zeros(2, 1, dtype=torch.long))[0].sum().item())
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_char_rnn_trains_by_truncated_bptt_with_any_layer(cell):
+    from companion.practice.char_model import CharRNN
+
+    torch.manual_seed(0)
+    model = CharRNN(V, E, H, cell)
+    streams = np.tile(np.arange(V), 8).reshape(-1, 2) % V  # a periodic text: easy to learn
+    data = TruncatedBPTT(streams, seq_len=5)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    before = bits_per_character(model, streams)
+    for _ in range(15):
+        for batch in data:
+            loss = data.loss(model, batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    assert bits_per_character(model, streams) < before - 1.0
+    state = data.state
+    assert all(not part.requires_grad for part in (state if isinstance(state, tuple) else (state,)))
+
+
+def test_matching_hidden_size_brings_the_counts_together():
+    from companion.practice.char_model import CharRNN, matching_hidden_size, num_parameters
+
+    target = num_parameters(CharRNN(50, 16, 64, "lstm"))
+    for cell in ("rnn", "gru"):
+        hidden = matching_hidden_size(cell, target, 50, 16)
+        assert abs(num_parameters(CharRNN(50, 16, hidden, cell)) - target) < 0.02 * target
+    assert matching_hidden_size("lstm", target, 50, 16) == 64
+    with pytest.raises(ValueError, match="cell must be one of rnn, gru, lstm"):
+        CharRNN(5, 2, 3, "transformer")
+
+
+def test_sampling_is_repeatable_and_checks_its_arguments():
+    from companion.practice.char_model import CharRNN, sample
+
+    torch.manual_seed(0)
+    model = CharRNN(V, E, H, "gru")
+    prefix = np.zeros((3, 4), dtype=np.int64)
+    first = sample(model, prefix, 20, 1.0, torch.Generator().manual_seed(1))
+    again = sample(model, prefix, 20, 1.0, torch.Generator().manual_seed(1))
+    assert first.shape == (20, 4) and first.dtype == np.int64 and (first == again).all()
+    assert ((first >= 0) & (first < V)).all()
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        sample(model, prefix, 5, 0.0, torch.Generator())
+    with pytest.raises(ValueError, match=r"prefix must be integer ids of shape \(P, B\)"):
+        sample(model, np.zeros(3, dtype=np.int64), 5, 1.0, torch.Generator())

@@ -131,3 +131,33 @@ def test_split_ids_three_cuts_in_order_without_overlap():
         split_ids_three(ids, 0.6, 0.5)
     with pytest.raises(ValueError, match="test_fraction must lie in"):
         split_ids_three(ids, 0.1, 0.0)
+
+
+def test_ngram_tables_are_distributions_and_match_the_bigram_table():
+    from companion.data.text_data import bigram_log_probs, ngram_bits, ngram_log_probs
+
+    ids = np.random.default_rng(0).integers(0, 5, size=200)
+    for order in (1, 2, 3):
+        table = ngram_log_probs(ids, 5, order, alpha=0.3)
+        assert table.shape == (5,) * order
+        np.testing.assert_allclose(np.exp(table).sum(axis=-1), 1.0)
+    np.testing.assert_allclose(ngram_log_probs(ids, 5, 2, 0.7), bigram_log_probs(ids, 5, 0.7))
+    trigram = ngram_log_probs(ids, 5, 3, alpha=0.5)
+    counts = np.zeros((5, 5, 5))
+    np.add.at(counts, (ids[:-2], ids[1:-1], ids[2:]), 1)
+    a, b, c = 3, 1, 4
+    assert trigram[a, b, c] == pytest.approx(np.log((counts[a, b, c] + 0.5) / (counts[a, b].sum() + 2.5)))
+    test = np.array([3, 1, 4, 1])
+    expected = -(trigram[3, 1, 4] + trigram[1, 4, 1]) / 2 / np.log(2)
+    assert ngram_bits(trigram, test) == pytest.approx(expected)
+
+
+def test_ngram_arguments_are_checked():
+    from companion.data.text_data import ngram_bits, ngram_log_probs
+
+    with pytest.raises(ValueError, match="alpha must be positive"):
+        ngram_log_probs(np.arange(4), 4, 2, alpha=0.0)
+    with pytest.raises(ValueError, match="order must be at least 1"):
+        ngram_log_probs(np.arange(4), 200, 4)
+    with pytest.raises(ValueError, match="at least order = 3 ids"):
+        ngram_bits(np.zeros((4, 4, 4)), np.array([1, 2]))

@@ -163,3 +163,39 @@ def bits_per_character(nll_nats: float) -> float:
 def bigram_bits(log_probs: np.ndarray, inputs: np.ndarray, targets: np.ndarray) -> float:
     """Bits per character of a bigram table ``(V, V)`` on pairs ``inputs -> targets`` (any equal shapes)."""
     return bits_per_character(-float(np.mean(log_probs[inputs, targets])))
+
+
+def ngram_log_probs(train_ids: np.ndarray, vocab_size: int, order: int, alpha: float = 1.0) -> np.ndarray:
+    """log p(c_t | the previous ``order - 1`` ids) from add-``alpha`` counts of ``train_ids``, in nats.
+
+    Returns a table of shape (V,) * order: entry ``[a, b, c]`` of a trigram
+    table is log p(c | a, b), and each last axis sums (after exp) to one. A
+    context never seen in training gets the uniform distribution. Order 1 is
+    the unigram model, order 2 the bigram model of ``bigram_log_probs``. The
+    table has V ** order entries, so orders above 3 are refused for large V.
+    """
+    train_ids = _check_ids("train_ids", train_ids, 1)
+    if order < 1 or vocab_size**order > 20_000_000:
+        raise ValueError(f"order must be at least 1 with V ** order <= 2e7; got order {order} with V = {vocab_size}")
+    if not alpha > 0:
+        raise ValueError(f"alpha must be positive (a zero count would give log 0); got {alpha}")
+    flat = np.zeros(vocab_size**order)
+    index = np.zeros(len(train_ids) - order + 1, dtype=np.int64)
+    for k in range(order):  # the n-gram starting at position t, read as a number in base V
+        index = index * vocab_size + train_ids[k : len(train_ids) - order + 1 + k]
+    np.add.at(flat, index, 1.0)
+    counts = flat.reshape((vocab_size,) * order) + alpha
+    return np.log(counts / counts.sum(axis=-1, keepdims=True))
+
+
+def ngram_bits(log_probs: np.ndarray, ids: np.ndarray) -> float:
+    """Bits per character of an n-gram table (from ``ngram_log_probs``) on the stream ``ids: (N,)``.
+
+    Every position with a full context is scored: t = n - 1 .. N - 1 for order n.
+    """
+    ids = _check_ids("ids", ids, 1)
+    order = log_probs.ndim
+    if len(ids) < order:
+        raise ValueError(f"ids must hold at least order = {order} ids; got {len(ids)}")
+    windows = tuple(ids[k : len(ids) - order + 1 + k] for k in range(order))
+    return bits_per_character(-float(np.mean(log_probs[windows])))
