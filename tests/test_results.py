@@ -113,7 +113,8 @@ def test_glue_without_entries_is_ignored():
     (30.0, 20.0, "lower", "worse by 50%"),
     (0.9, 0.6, "higher", "better by 50%"),
     (0.5, 0.6, "higher", "worse by 17%"),
-    (20.05, 20.0, "lower", "level with it"),
+    (20.15, 20.0, "lower", "level with it (within 1%)"),
+    (20.3, 20.0, "lower", "worse by 2%"),
     (0.0, 0.0, "lower", "equal"),
 ])
 def test_comparison_reads_in_the_direction_of_the_number(value, baseline, better, words):
@@ -124,7 +125,7 @@ def test_comparison_reads_in_the_direction_of_the_number(value, baseline, better
     (0.985, 0.054, "higher", "better by 93.1 points"),
     (0.40, 0.45, "higher", "worse by 5.0 points"),
     (0.03, 0.97, "lower", "better by 94.0 points"),
-    (0.5, 0.5, "higher", "level with it"),
+    (0.965, 0.958, "higher", "level with it (within 1 point)"),
 ])
 def test_percentages_compare_in_points(value, baseline, better, words):
     assert results_table.comparison(entry(value=value, baseline=baseline, better=better, percent=True)) == words

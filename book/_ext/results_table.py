@@ -94,16 +94,16 @@ def comparison(entry: dict) -> str:
         return ""
     if entry.get("percent"):
         points = 100 * (value - baseline)
-        if abs(points) < 0.05:
-            return "level with it"
+        if abs(points) < 1.0:
+            return "level with it (within 1 point)"
         improved = points < 0 if entry["better"] == "lower" else points > 0
         return f"{'better' if improved else 'worse'} by {abs(points):.1f} points"
     if baseline == 0:
         return "equal" if value == 0 else ("better" if (value < 0) == (entry["better"] == "lower") else "worse")
     change = (value - baseline) / abs(baseline)
     improved = change < 0 if entry["better"] == "lower" else change > 0
-    if abs(change) < 0.005:
-        return "level with it"
+    if abs(change) < 0.01:
+        return "level with it (within 1%)"
     return f"{'better' if improved else 'worse'} by {abs(change):.0%}"
 
 
