@@ -326,7 +326,7 @@ def grade_student(exercises: list[Exercise], plans: dict[str, list[dict]], cases
                     "errstate": list(exercise.errstate), "in_place": list(exercise.in_place)}
             (task / "job.json").write_text(json.dumps(spec), encoding="utf-8")
             tasks.append(task)
-        exits = sandbox.run(job, limits)
+        exits = sandbox.run(job, limits, preload=sorted({name for e in planned for name in e.preload}))
         if any(ended.stopped_for == "interrupt" for ended in exits):
             raise Interrupted(signal.SIGINT)
         grades = {}

@@ -121,15 +121,18 @@ class Sandbox:
                 "limits": {"memory_bytes": limits.memory_mb * 2**20, "cpu_seconds": int(limits.timeout) + 1,
                            "file_bytes": limits.output_mb * 2**20, "total_bytes": limits.total_output_mb * 2**20}}
 
-    def run(self, job: Path, limits: Limits) -> list[Exit]:
+    def run(self, job: Path, limits: Limits, preload: list[str] | tuple[str, ...] = ()) -> list[Exit]:
         """Run the worker on every task of ``job``; how each task's process ended, in task order.
+
+        ``preload``: libraries the worker imports before confining the tasks (``Exercise.preload``).
 
         The worker reports each task as it finishes. A task it never reported
         (the worker was stopped: out of time overall, or an interrupt) is
         ``Exit(None, "timeout")`` or ``Exit(None, "interrupt")``.
         """
         tasks = sorted((path.name for path in job.glob("t*")), key=lambda name: int(name[1:]))
-        (job / "job.json").write_text(json.dumps({**self.spec(limits), "tasks": tasks}), encoding="utf-8")
+        (job / "job.json").write_text(json.dumps({**self.spec(limits), "tasks": tasks, "preload": list(preload)}),
+                                      encoding="utf-8")
         if self.user is not None and self.user != os.geteuid():
             for path in [job, *job.rglob("*")]:
                 os.chown(path, self.user, self.user, follow_symlinks=False)

@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import builtins
 import ctypes
+import importlib
 import json
 import linecache
 import os
@@ -418,6 +419,31 @@ def deny_syscalls() -> bool:
     return libc.prctl(PR_SET_SECCOMP, ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog), ulong(0), ulong(0)) == 0
 
 
+PRELOADABLE = ("torch",)
+
+
+def preload(name: str, site_packages: str) -> str:
+    """Import the library ``name`` before the sandbox closes; returns its folder (to be readable)."""
+    if name not in PRELOADABLE:
+        raise ValueError(f"the grader preloads only {PRELOADABLE}; got {name!r}")
+    sys.path.append(site_packages)
+    try:
+        module = importlib.import_module(name)
+        if name == "torch":
+            module.set_num_threads(1)  # no thread pool to start once confined
+            # One optimiser step with clipping: what an exercise uses, so that the modules
+            # torch imports lazily on first use are loaded while they can still be read.
+            weight = module.zeros(2, requires_grad=True)
+            optimizer = module.optim.SGD([weight], lr=0.1)
+            module.nn.functional.cross_entropy(weight[None], module.tensor([0])).backward()
+            module.nn.utils.clip_grad_norm_([weight], 1.0)
+            optimizer.step()
+    finally:
+        sys.path.remove(site_packages)
+        sys.path_importer_cache.pop(site_packages, None)
+    return os.path.dirname(module.__file__)
+
+
 class _NoCompanion:
     """An import hook that refuses ``companion``: a graded cell must stand on its own."""
 
@@ -701,8 +727,11 @@ def main(job_dir: str) -> None:
 
         sys.path.remove(job["numpy_parent"])
         sys.path_importer_cache.pop(job["numpy_parent"], None)
-        readable = readable_paths(os.path.dirname(numpy.__file__))
+        preloaded = [preload(name, job["numpy_parent"]) for name in job.get("preload", [])]
+        readable = sorted(set(readable_paths(os.path.dirname(numpy.__file__)) + preloaded))
         sandbox["vm_peak"] = peak_memory_bytes()
+        if preloaded:  # the student's code gets --memory-mb on top of what the libraries already hold
+            job["limits"]["memory_bytes"] += sandbox["vm_peak"]
     except BaseException as error:
         report.write(json.dumps({"setup_error": f"{type(error).__name__}: {_text(error)}"}) + "\n")
         report.flush()

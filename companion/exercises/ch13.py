@@ -111,6 +111,7 @@ EXERCISES: dict[str, Exercise] = {
         make_cases=clipped_step_cases,
         outputs=("W_new", "b_new", "norm"),
         shapes=(("K", "D"), ("K",), ()),
+        preload=("torch",),
     ),
     "ch13.early_stopping_epochs": Exercise(
         id="ch13.early_stopping_epochs",
@@ -128,6 +129,7 @@ EXERCISES: dict[str, Exercise] = {
         make_cases=seeded_draws_cases,
         outputs=("draws",),
         shapes=(("3", "n"),),
+        preload=("torch",),
     ),
     "ch13.bits_per_character": Exercise(
         id="ch13.bits_per_character",
@@ -136,5 +138,6 @@ EXERCISES: dict[str, Exercise] = {
         make_cases=bpc_cases,
         outputs=("bpc",),
         shapes=((),),
+        preload=("torch",),
     ),
 }

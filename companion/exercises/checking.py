@@ -155,6 +155,9 @@ class Exercise:
         then says which blocks are wrong.
     errstate: the floating-point errors NumPy raises (instead of warning)
         while the function runs, e.g. ``("over", "invalid", "divide")``.
+    preload: libraries beyond NumPy that the exercise is about (only
+        ``"torch"``); the grader imports them before it confines the student's
+        code, which may then ``import torch`` as usual.
     """
 
     id: str
@@ -170,6 +173,7 @@ class Exercise:
     in_place: tuple[str, ...] = ()
     blocks: tuple[tuple[str, str, int], ...] = ()
     errstate: tuple[str, ...] = ERRSTATE
+    preload: tuple[str, ...] = ()
 
     def kind(self, output: str) -> str:
         """``"float"`` or ``"int"``: how the output named ``output`` is checked."""
