@@ -17,12 +17,15 @@ One unit lasts ``1.2 / wpm`` seconds (the "PARIS" standard: the word PARIS
 plus its word gap is 50 units). Every duration is multiplied by
 ``1 + jitter * N(0, 1)`` (clipped), the sender's unsteadiness.
 
-``frame_features`` turns audio into log band energies per frame, the
-"spectrogram" a recogniser reads. ``make_morse_splits`` draws distinct
-messages for train, validation and test: no text occurs in two splits.
+Two kinds of frame features: ``frame_features`` gives log band energies per
+frame (a coarse spectrogram, which shows the pitch), ``carrier_energy`` the log
+energy at the tone's own frequency, normalised per message (which shows the
+keying). ``make_morse_splits`` draws distinct messages for train, validation
+and test: no text occurs in two splits.
 
     splits = make_morse_splits(2000, 300, 300, seed=0)
-    splits["train"].features[0].shape   # (T, N_BANDS)
+    splits["train"].carrier[0].shape   # (T,)
+    splits["train"].bands[0].shape     # (T, N_BANDS)
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 SAMPLE_RATE = 4000
-FRAME = 64  # samples per frame: 16 ms at 4 kHz, frames do not overlap
+FRAME = 128  # samples per frame: 32 ms at 4 kHz, frames do not overlap; a dot spans about 1.3 to 2.2 frames
 N_BANDS = 8  # equal-width bands from 0 Hz to the Nyquist frequency (250 Hz each)
 
 MORSE = {
@@ -147,13 +150,34 @@ def frame_features(audio: np.ndarray, frame: int = FRAME, n_bands: int = N_BANDS
     return np.log(bands + 1e-6).astype(np.float32)
 
 
+def carrier_energy(audio: np.ndarray, frame: int = FRAME) -> np.ndarray:
+    """The keying as one number per frame: (T,) float32, the log energy at the tone's frequency, standardised.
+
+    The carrier is the strongest frequency of the whole message (the peak of
+    the mean power spectrum of its Hann-windowed frames, DC excluded); each
+    frame's energy in that bin and its two neighbours is logged, then the
+    message's own mean is subtracted and the result divided by its standard
+    deviation, so that loudness and noise level do not matter.
+    """
+    audio = np.asarray(audio, dtype=np.float64)
+    if audio.ndim != 1 or len(audio) < 2 * frame:
+        raise ValueError(f"audio must be (N,) with N >= 2 * frame = {2 * frame}; got shape {audio.shape}")
+    T = len(audio) // frame
+    frames = audio[: T * frame].reshape(T, frame) * np.hanning(frame)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2  # (T, frame // 2 + 1)
+    peak = 1 + int(np.argmax(power[:, 1:].mean(axis=0)))
+    energy = np.log(power[:, peak - 1:peak + 2].sum(axis=1) + 1e-6)
+    return ((energy - energy.mean()) / (energy.std() + 1e-6)).astype(np.float32)
+
+
 @dataclass
 class MorseSet:
-    """One split: texts, sender indices into SENDERS, and features (T_i, N_BANDS) per message."""
+    """One split: texts, sender indices into SENDERS, carrier energies (T_i,) and band energies (T_i, N_BANDS)."""
 
     texts: list[str]
     senders: np.ndarray
-    features: list[np.ndarray]
+    carrier: list[np.ndarray]
+    bands: list[np.ndarray]
 
 
 def random_texts(n: int, rng: np.random.Generator, min_len: int = 3, max_len: int = 6) -> list[str]:
@@ -166,8 +190,8 @@ def random_texts(n: int, rng: np.random.Generator, min_len: int = 3, max_len: in
 
 
 def make_morse_splits(n_train: int, n_valid: int, n_test: int, seed: int = 0,
-                      snr_db: tuple[float, float] = (-6.0, 6.0)) -> dict[str, MorseSet]:
-    """Train, validation and test sets of Morse messages, with their senders and frame features.
+                      snr_db: tuple[float, float] = (0.0, 10.0)) -> dict[str, MorseSet]:
+    """Train, validation and test sets of Morse messages, with their senders and both frame features.
 
     Texts are distinct across (and within) all splits. Senders take turns
     (message ``i`` of a split is keyed by sender ``i % len(SENDERS)`` before a
@@ -182,11 +206,9 @@ def make_morse_splits(n_train: int, n_valid: int, n_test: int, seed: int = 0,
         split_texts = texts[start:start + n]
         start += n
         senders = rng.permutation(np.arange(n) % len(SENDERS))
-        features = [
-            frame_features(synthesize(text, SENDERS[s], rng, snr_db=rng.uniform(*snr_db)))
-            for text, s in zip(split_texts, senders)
-        ]
-        splits[name] = MorseSet(split_texts, senders.astype(np.int64), features)
+        audio = [synthesize(text, SENDERS[s], rng, snr_db=rng.uniform(*snr_db)) for text, s in zip(split_texts, senders)]
+        splits[name] = MorseSet(split_texts, senders.astype(np.int64), [carrier_energy(a) for a in audio],
+                                [frame_features(a) for a in audio])
     return splits
 
 

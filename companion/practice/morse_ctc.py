@@ -90,6 +90,26 @@ def make_ctc_batches(features: Sequence[np.ndarray], targets: Sequence[np.ndarra
     return batches
 
 
+class ShuffledBatches:
+    """Training batches for ``fit``: each pass over it builds new batches with ``make_ctc_batches(seed=seed + pass)``.
+
+    Sequences of similar length still share a batch, but which ones do, and
+    the order of the batches, change from epoch to epoch; the passes are
+    numbered from 0, so a run is reproducible.
+    """
+
+    def __init__(self, features: Sequence[np.ndarray], targets: Sequence[np.ndarray], senders: np.ndarray,
+                 batch_size: int, seed: int = 0):
+        self.features, self.targets, self.senders = features, targets, senders
+        self.batch_size, self.seed, self.passes = batch_size, seed, 0
+
+    def __iter__(self):
+        batches = make_ctc_batches(self.features, self.targets, self.senders, self.batch_size,
+                                   seed=self.seed + self.passes)
+        self.passes += 1
+        return iter(batches)
+
+
 _ctc = nn.CTCLoss(blank=0, reduction="mean")
 
 
@@ -127,17 +147,6 @@ def pooled_states(model: CTCRecognizer | SenderClassifier, batches: Sequence[tup
         mask = lengths_to_mask(lengths, x.shape[1]).to(out.dtype).unsqueeze(-1)
         pooled.append(((out * mask).sum(dim=1) / lengths.to(out.dtype).unsqueeze(-1)).double().numpy())
     return np.concatenate(pooled)
-
-
-def stack_frames(features: np.ndarray, k: int = 2) -> np.ndarray:
-    """(T, D) -> (T // k, k * D): k consecutive frames side by side, a trailing remainder dropped.
-
-    Fewer, wider steps: the recurrent layer then runs k times fewer steps.
-    """
-    if features.ndim != 2 or len(features) < k:
-        raise ValueError(f"features must be (T, D) with T >= k = {k}; got shape {features.shape}")
-    T = len(features) // k
-    return features[: T * k].reshape(T, k * features.shape[1])
 
 
 def pruned_prefix_beam(log_probs: np.ndarray, beam_width: int, floor: float = -7.0) -> tuple[int, ...]:
