@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from companion.practice.morse_ctc import (
-    CTCRecognizer, SenderClassifier, character_error_rate, ctc_batch_loss, edit_distance, make_ctc_batches,
-    pooled_states, predict_log_probs, pruned_prefix_beam, sender_batch_loss, stack_frames,
+    CTCRecognizer, SenderClassifier, ShuffledBatches, character_error_rate, ctc_batch_loss, edit_distance,
+    make_ctc_batches, pooled_states, predict_log_probs, pruned_prefix_beam, sender_batch_loss,
 )
 from companion.scratch.decoding import ctc_prefix_beam_search
 
@@ -29,11 +29,23 @@ def test_edit_distance_and_cer():
         character_error_rate(["a"], [])
 
 
-def test_stack_frames_puts_consecutive_frames_side_by_side():
-    x = np.arange(14.0).reshape(7, 2)
-    np.testing.assert_array_equal(stack_frames(x), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]])
-    with pytest.raises(ValueError, match="features must be"):
-        stack_frames(np.zeros(5))
+def test_shuffled_batches_regroup_every_pass_and_repeat_with_the_seed():
+    features, targets, senders = _data(n=20)
+
+    def groups(batches):
+        return [tuple(b[1].tolist()) + tuple(b[2].tolist()) for b in batches]
+
+    first = ShuffledBatches(features, targets, senders, batch_size=4, seed=3)
+    passes = [groups(first) for _ in range(3)]
+    assert all(sum(len(g) > 0 for g in p) == 5 for p in passes)
+    assert passes[0] != passes[1] or passes[1] != passes[2]
+    again = ShuffledBatches(features, targets, senders, batch_size=4, seed=3)
+    assert [groups(again) for _ in range(3)] == passes
+    lengths = sorted(len(f) for f in features)
+    for batch in make_ctc_batches(features, targets, senders, 4, seed=3):
+        x, x_lengths = batch[0], batch[1]
+        assert x.shape[1] == int(x_lengths.max())
+    assert sorted(n for b in make_ctc_batches(features, targets, senders, 4, seed=3) for n in b[1].tolist()) == lengths
 
 
 def test_batches_models_and_losses():
