@@ -73,3 +73,12 @@ def test_dates_claims(recorded):
 
 def test_data_parallel_claim(recorded):
     assert value(recorded, 22, "ddp-weight-difference")["value"] < 1e-10
+
+
+def test_morse_claims(recorded):
+    if 19 not in chapters_in_book():
+        pytest.fail("chapter 19 is not in the book")
+    cer = value(recorded, 19, "morse-test-cer")
+    assert cer["value"] < 0.05  # character error rate under 5% on held-out generated audio
+    sender = value(recorded, 19, "morse-sender-chance")
+    assert sender["value"] > 2 * sender["baseline"]  # well above chance
