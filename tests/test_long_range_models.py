@@ -1,0 +1,47 @@
+"""The four models of chapter 21: shapes, the identity initialisation, the training loop's contract."""
+
+import math
+
+import pytest
+import torch
+
+from companion.practice.long_range import KINDS, SequenceModel, identity_init_, train_adding, train_copy
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_sequence_model_shapes(kind):
+    model = SequenceModel(kind, 3, 5, 2)
+    x = torch.randn(7, 4, 3)
+    assert model(x).shape == (4, 2)
+    assert model(x, per_step=True).shape == (7, 4, 2)
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match=r"x must be \(T, B, D\) = \(\*, \*, 3\); got \(5, 3\)"):
+        SequenceModel("gru", 3, 5, 1)(torch.randn(5, 3))
+    with pytest.raises(ValueError, match="kind must be one of"):
+        SequenceModel("rnn", 3, 5, 1)
+
+
+def test_irnn_starts_as_the_identity_and_the_lstm_with_forget_bias_one():
+    irnn = SequenceModel("irnn", 2, 6, 1).rnn
+    assert torch.equal(irnn.weight_hh_l0, torch.eye(6))
+    assert not irnn.bias_hh_l0.any() and not irnn.bias_ih_l0.any()
+    lstm = SequenceModel("lstm", 2, 6, 1).rnn
+    assert torch.equal(lstm.bias_hh_l0[6:12], torch.ones(6))
+    with pytest.raises(TypeError):
+        identity_init_(torch.nn.RNN(2, 3))  # tanh
+
+
+def test_training_is_seeded_and_reports_a_curve():
+    a = train_adding("gru", T=6, steps=4, seed=3, hidden_size=4, batch_size=8, eval_every=2)
+    b = train_adding("gru", T=6, steps=4, seed=3, hidden_size=4, batch_size=8, eval_every=2)
+    assert [s for s, _ in a.curve] == [2, 4]
+    assert a.test_loss == b.test_loss and math.isfinite(a.test_loss)
+    c = train_copy("lstm", T=3, steps=3, seed=0, hidden_size=4, batch_size=8, eval_every=2)
+    assert [s for s, _ in c.curve] == [2, 3] and c.test_loss > 0
+
+
+def test_training_stops_with_a_message_when_the_loss_is_not_finite():
+    with pytest.raises(FloatingPointError, match="gru: the loss is (nan|inf) at step"):
+        train_adding("gru", T=4, steps=20, hidden_size=3, batch_size=4, lr=1e30, max_norm=1e30)
