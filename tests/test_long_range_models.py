@@ -34,14 +34,36 @@ def test_irnn_starts_as_the_identity_and_the_lstm_with_forget_bias_one():
 
 
 def test_training_is_seeded_and_reports_a_curve():
-    a = train_adding("gru", T=6, steps=4, seed=3, hidden_size=4, batch_size=8, eval_every=2)
-    b = train_adding("gru", T=6, steps=4, seed=3, hidden_size=4, batch_size=8, eval_every=2)
-    assert [s for s, _ in a.curve] == [2, 4]
-    assert a.test_loss == b.test_loss and math.isfinite(a.test_loss)
-    c = train_copy("lstm", T=3, steps=3, seed=0, hidden_size=4, batch_size=8, eval_every=2)
+    a = train_adding("gru", T=6, max_steps=4, seed=3, hidden_size=4, batch_size=8, eval_every=2)
+    b = train_adding("gru", T=6, max_steps=4, seed=3, hidden_size=4, batch_size=8, eval_every=2)
+    assert [s for s, _ in a.curve] == [2, 4] and a.steps == 4 and not a.reached
+    assert a.test_loss == b.test_loss and math.isfinite(a.test_loss) and a.curve == b.curve
+    c = train_copy("lstm", T=3, max_steps=3, seed=0, hidden_size=4, batch_size=8, eval_every=2)
     assert [s for s, _ in c.curve] == [2, 3] and c.test_loss > 0
+
+
+def test_training_stops_early_once_the_validation_loss_is_below_the_target():
+    run = train_adding("tanh", T=4, max_steps=50, hidden_size=4, batch_size=8, eval_every=5, target=10.0)
+    assert run.reached and run.steps == 5 and run.curve == [(5, run.curve[0][1])]
+    never = train_adding("tanh", T=4, max_steps=12, hidden_size=4, batch_size=8, eval_every=5, target=-1.0)
+    assert not never.reached and never.steps == 12 and [s for s, _ in never.curve] == [5, 10, 12]
+
+
+def test_the_test_batch_is_not_the_validation_batch():
+    # without training (lr 0) the validation and test losses differ only because the batches do
+    run = train_adding("lstm", T=5, max_steps=1, hidden_size=3, batch_size=4, eval_every=1, lr=0.0)
+    assert run.test_loss != run.curve[-1][1]
+
+
+def test_the_irnn_trains_at_its_own_rate():
+    frozen = train_adding("irnn", T=5, max_steps=2, hidden_size=3, batch_size=4, eval_every=1, irnn_lr=0.0)
+    assert frozen.curve[0][1] == frozen.curve[1][1]
+    moving = train_adding("irnn", T=5, max_steps=2, hidden_size=3, batch_size=4, eval_every=1, lr=0.0)
+    assert moving.curve[0][1] != moving.curve[1][1]
 
 
 def test_training_stops_with_a_message_when_the_loss_is_not_finite():
     with pytest.raises(FloatingPointError, match="gru: the loss is (nan|inf) at step"):
-        train_adding("gru", T=4, steps=20, hidden_size=3, batch_size=4, lr=1e30, max_norm=1e30)
+        train_adding("gru", T=4, max_steps=20, hidden_size=3, batch_size=4, lr=1e30, max_norm=1e30)
+    with pytest.raises(ValueError, match="max_steps must be a positive integer"):
+        train_copy("gru", T=4, max_steps=0)
