@@ -49,6 +49,16 @@ def test_training_stops_early_once_the_validation_loss_is_below_the_target():
     assert not never.reached and never.steps == 12 and [s for s, _ in never.curve] == [5, 10, 12]
 
 
+def test_the_weights_with_the_lowest_validation_loss_are_the_ones_tested():
+    settings = dict(T=5, hidden_size=4, batch_size=8, eval_every=1, lr=0.5, seed=1)
+    run = train_adding("tanh", max_steps=12, **settings)
+    best_step = min(run.curve, key=lambda point: point[1])[0]
+    assert best_step < 12  # at this rate the loss wanders above its best
+    # the same seed retraces the same updates; stopped at the best step, the last weights are the best ones
+    again = train_adding("tanh", max_steps=best_step, **settings)
+    assert again.test_loss == run.test_loss
+
+
 def test_the_test_batch_is_not_the_validation_batch():
     # without training (lr 0) the validation and test losses differ only because the batches do
     run = train_adding("lstm", T=5, max_steps=1, hidden_size=3, batch_size=4, eval_every=1, lr=0.0)
