@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from companion.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10, ch11, ch12, ch13, ch14, ch15, ch16, ch17, ch18, ch19, ch20, ch22
+from companion.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10, ch11, ch12, ch13, ch14, ch15, ch16, ch17, ch18, ch19, ch20, ch21, ch22
 from companion.exercises.checking import CheckResult, Exercise, check_exercise, unseen_warning
 
 EXERCISES: dict[str, Exercise] = {
@@ -37,6 +37,7 @@ EXERCISES: dict[str, Exercise] = {
     **ch18.EXERCISES,
     **ch19.EXERCISES,
     **ch20.EXERCISES,
+    **ch21.EXERCISES,
     **ch22.EXERCISES,
 }
 
