@@ -72,14 +72,6 @@ def test_best_time_takes_the_minimum_and_rejects_zero_repeats():
         bench.best_time(lambda: None, repeats=0)
 
 
-def test_median_time_is_the_middle_of_the_timed_calls(monkeypatch):
-    ticks = iter([0.0, 1.0, 1.0, 4.0, 4.0, 5.0, 5.0, 5.5])  # calls of 1, 3, 1 and 0.5 seconds
-    monkeypatch.setattr(bench.time, "perf_counter", lambda: next(ticks))
-    assert bench.median_time(lambda: None, repeats=4) == 1.0
-    with pytest.raises(ValueError, match="repeats must be at least 1"):
-        bench.median_time(lambda: None, repeats=0)
-
-
 def test_limit_threads_sets_and_restores_torchs_threads():
     before = torch.get_num_threads()
     with limit_threads(1):

@@ -1,11 +1,11 @@
-"""The chapter 22 loop over nn.LSTMCell equals nn.LSTM; the timing helper returns a median of positive times."""
+"""The chapter 22 loop over nn.LSTMCell equals nn.LSTM."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from companion.practice.compile_step import median_seconds, step_loop
+from companion.practice.compile_step import step_loop
 
 
 def test_step_loop_over_a_cell_equals_the_fused_layer_with_the_same_weights():
@@ -16,9 +16,3 @@ def test_step_loop_over_a_cell_equals_the_fused_layer_with_the_same_weights():
             getattr(cell, name).copy_(getattr(layer, name + "_l0"))
         x = torch.randn(6, 2, 3)
         assert torch.allclose(step_loop(cell, x, 5), layer(x)[0], atol=1e-6)
-
-
-def test_median_seconds_calls_once_more_than_repeats():
-    calls = []
-    assert median_seconds(lambda: calls.append(1), repeats=3) >= 0.0
-    assert len(calls) == 4

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,7 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from companion.practice.timing import median_seconds, run_times
 from companion.practice.torch_bridge import weights_to_torch
+from companion.practice.workers import available_cores
 from companion.scratch import lstm, lstm_fast
 from companion.scratch.weights import init_weights
 
@@ -81,11 +82,6 @@ class Timing:
     readable_both: float = float("nan")
 
 
-def available_threads() -> int:
-    """The number of CPU cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 @contextlib.contextmanager
 def limit_threads(threads: int | None) -> Iterator[None]:
     """Inside the block, NumPy's BLAS and torch use ``threads`` threads (``None``: every available core).
@@ -96,7 +92,7 @@ def limit_threads(threads: int | None) -> Iterator[None]:
     with scikit-learn.
     """
     previous = torch.get_num_threads()
-    torch.set_num_threads(threads or available_threads())
+    torch.set_num_threads(threads or available_cores())
     if threads is None:
         blas = contextlib.nullcontext()
     else:
@@ -110,27 +106,9 @@ def limit_threads(threads: int | None) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def run_times(fn: Callable[[], object], repeats: int) -> list[float]:
-    """The times in seconds of ``repeats`` calls of ``fn``, after one untimed warm-up call."""
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1; got {repeats}")
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def best_time(fn: Callable[[], object], repeats: int) -> float:
     """The shortest of ``repeats`` timed calls of ``fn``, in seconds, after one untimed warm-up call."""
     return min(run_times(fn, repeats))
-
-
-def median_time(fn: Callable[[], object], repeats: int) -> float:
-    """The median of ``repeats`` timed calls of ``fn``, in seconds: steadier than the best on a shared machine."""
-    return statistics.median(run_times(fn, repeats))
 
 
 def make_problem(shape: Shape, dtype=np.float32, seed: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
@@ -260,22 +238,22 @@ def torch_runner(shape: Shape, backward: bool, dtype=np.float32) -> Callable[[],
 def time_numpy(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32, variant: str = "fast",
                median: bool = False) -> float:
     """Best (or median) time in seconds of a batched NumPy LSTM on ``shape``: forward, or forward + backward."""
-    return (median_time if median else best_time)(numpy_runner(shape, backward, dtype, variant), repeats)
+    return (median_seconds if median else best_time)(numpy_runner(shape, backward, dtype, variant), repeats)
 
 
 def time_per_sequence(shape: Shape, backward: bool, repeats: int = 3, dtype=np.float32, median: bool = False) -> float:
     """Best (or median) time in seconds of the per-sequence loop over the B sequences of ``shape``."""
-    return (median_time if median else best_time)(per_sequence_runner(shape, backward, dtype), repeats)
+    return (median_seconds if median else best_time)(per_sequence_runner(shape, backward, dtype), repeats)
 
 
 def time_seed_loop(shape: Shape, repeats: int = 1, dtype=np.float32, median: bool = False) -> float:
     """Best (or median) time in seconds of the seeds'-style loop (forward only) over the B sequences of ``shape``."""
-    return (median_time if median else best_time)(seed_loop_runner(shape, dtype), repeats)
+    return (median_seconds if median else best_time)(seed_loop_runner(shape, dtype), repeats)
 
 
 def time_torch(shape: Shape, backward: bool, repeats: int = 5, dtype=np.float32, median: bool = False) -> float:
     """Best (or median) time in seconds of ``torch.nn.LSTM`` on ``shape``: forward, or forward + backward."""
-    return (median_time if median else best_time)(torch_runner(shape, backward, dtype), repeats)
+    return (median_seconds if median else best_time)(torch_runner(shape, backward, dtype), repeats)
 
 
 # The tricks of companion.scratch.lstm_fast, in the order of its docstring.
@@ -438,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeats, --loop-repeats, --passes and --threads must be at least 1")
     shapes = QUICK_SHAPES if args.quick else SHAPES
     repeats, loop_repeats, passes = (1, 1, 1) if args.quick else (args.repeats, args.loop_repeats, args.passes)
-    threads = args.threads or available_threads()
+    threads = args.threads or available_cores()
     print(f"float32; best of {passes} passes of {repeats} runs ({loop_repeats} for the loop), each after a warm-up run; "
           f"{threads} thread(s) for NumPy's BLAS and torch")
     print(f"NumPy {np.__version__}, torch {torch.__version__}; load average {_load()}")

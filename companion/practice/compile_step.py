@@ -16,12 +16,13 @@ import argparse
 import json
 import logging
 import os
-import statistics
 import time
 import warnings
 
 import torch
 from torch import nn
+
+from companion.practice.timing import median_seconds
 
 
 def step_loop(step, x: torch.Tensor, hidden_size: int) -> torch.Tensor:
@@ -32,17 +33,6 @@ def step_loop(step, x: torch.Tensor, hidden_size: int) -> torch.Tensor:
         h, c = step(x_t, (h, c))
         outputs.append(h)
     return torch.stack(outputs)
-
-
-def median_seconds(fn, repeats: int = 5) -> float:
-    """The median wall time of fn() over repeats calls, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> None:
